@@ -1,0 +1,114 @@
+"""The whole build: parse -> derive -> validate -> load -> release files + report.
+
+Nothing is written unless every stage succeeded: release files are written to a temporary
+directory beside the output and moved in at the end; a persistent store is replaced whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .derive import add_derived_graph
+from .export import RELEASE_FILES, serialize
+from .namespaces import Project, compact
+from .sources import Sources, display_path, load_shapes, load_sources
+from .store import instances_per_class, load, triples_per_graph
+from .validate import Report, validate
+
+REPORT_FILE = "build-report.json"
+
+
+class BuildFailed(Exception):
+    """Validation found violations; the report says which."""
+
+    def __init__(self, report: Report):
+        super().__init__("validation failed; nothing was written")
+        self.report = report
+
+
+@contextmanager
+def stage(name: str):
+    """Print a stage's name, then its duration, on stderr."""
+    print(f"[{name}] ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"[{name}] done in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
+
+
+@dataclass
+class BuildResult:
+    summary: dict
+    out: Path
+
+
+def check(project: Project, owl: bool = True) -> tuple[Sources, Report, list[str]]:
+    """Parse, derive and validate: what `build` and `validate` share."""
+    with stage("parse"):
+        sources = load_sources(project)
+        shapes = load_shapes(project)
+    with stage("derive"):
+        skipped = add_derived_graph(sources).skipped
+    for message in skipped:
+        print(f"kgtool: warning: no derived due date for {message}", file=sys.stderr)
+    with stage("validate" + ("" if owl else " (without OWL)")):
+        report = validate(sources, shapes, owl=owl)
+    return sources, report, skipped
+
+
+def summarize(sources: Sources, store, report: Report, skipped: list[str]) -> dict:
+    """The content of build-report.json."""
+    per_graph = triples_per_graph(store)
+    files = {str(name): display_path(s.path) for name, s in sources.graphs.items() if s.path}
+    return {
+        "kgtool": __version__,
+        "triples": sum(per_graph.values()),
+        "graphs": {g: {"file": files.get(g), "triples": n} for g, n in per_graph.items()},
+        "instances_per_class": instances_per_class(store),
+        "derived_due_dates_skipped": skipped,
+        "validation": {"conforms": report.conforms, "results": [vars(r) for r in report.results]},
+    }
+
+
+def write_release(store, summary: dict, out: Path) -> None:
+    """Write every file into a temporary directory beside `out`, then move them in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for fmt, name in RELEASE_FILES.items():
+            (staging / name).write_bytes(serialize(store, fmt))
+        (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        for path in staging.iterdir():
+            os.replace(path, out / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool = True) -> BuildResult:
+    sources, report, skipped = check(project, owl)
+    if not report.conforms:
+        raise BuildFailed(report)
+    with stage("load" + (f" into {store_dir}" if store_dir else "")):
+        store = load(sources, store_dir)
+    with stage(f"release into {out}"):
+        summary = summarize(sources, store, report, skipped)
+        write_release(store, summary, Path(out))
+    return BuildResult(summary, Path(out))
+
+
+def counts_text(per_graph: dict[str, int], per_class: dict[str, int]) -> str:
+    """The short printed report: triples per graph, instances per class."""
+    lines = [f"{sum(per_graph.values())} triples in {len(per_graph)} graphs"]
+    lines += [f"  {n:>7}  {compact(g)}" for g, n in per_graph.items()]
+    lines.append(f"instances of {len(per_class)} classes")
+    lines += [f"  {n:>7}  {compact(c)}" for c, n in per_class.items()]
+    return "\n".join(lines)

@@ -1,0 +1,279 @@
+"""Saved queries: the catalogue (the `#+` headers of queries/*.rq), parameters bound as RDF
+terms (never pasted into query text), and formatting of the answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES, compact
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+FORMATS = ("table", "csv", "tsv", "json", "xml")
+RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+
+
+class QueryError(Exception):
+    """A user error: unknown query or parameter, a value of the wrong type, a bad query."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass
+class SavedQuery:
+    name: str
+    path: Path
+    text: str
+    header: dict[str, str] = field(default_factory=dict)
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.header.get("title", self.name)
+
+
+# Catalogue -----------------------------------------------------------------------------
+
+def parse_param(line: str, path: Path) -> Param:
+    """`NAME TYPE [default=VALUE] description` (conventions.md, "Saved queries")."""
+    words = line.split(None, 2)
+    if len(words) < 2 or words[1] not in CONVERTERS:
+        raise QueryError(f"{path}: bad param line {line!r}: want `NAME TYPE [default=VALUE] description` "
+                         f"with TYPE one of {', '.join(CONVERTERS)}")
+    rest = words[2] if len(words) == 3 else ""
+    default = None
+    if rest.startswith("default="):
+        default, _, rest = rest.removeprefix("default=").partition(" ")
+    return Param(words[0].lstrip("?"), words[1], default, rest.strip())
+
+
+def read_query(path: Path) -> SavedQuery:
+    """A query file and its `#+ key: value` header lines."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise QueryError(f"cannot read {path}: {error}") from None
+    query = SavedQuery(Path(path).stem, Path(path), text)
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].partition(":")
+        if key.strip() == "param":
+            query.params.append(parse_param(value.strip(), path))
+        else:
+            query.header[key.strip()] = value.strip()
+    return query
+
+
+def catalogue(queries_dir: Path) -> list[SavedQuery]:
+    return [read_query(p) for p in sorted(Path(queries_dir).glob("*.rq"))]
+
+
+def find_query(queries_dir: Path, name_or_file: str) -> SavedQuery:
+    """A saved query by name (`timeline`) or any query file by path (`my.rq`)."""
+    if name_or_file.endswith(".rq"):
+        return read_query(Path(name_or_file))
+    path = Path(queries_dir) / f"{name_or_file}.rq"
+    if not path.is_file():
+        known = ", ".join(q.name for q in catalogue(queries_dir)) or "none"
+        raise QueryError(f"no saved query {name_or_file!r} in {queries_dir} (known: {known})")
+    return read_query(path)
+
+
+# Parameters ----------------------------------------------------------------------------
+
+IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*")
+INTEGER = re.compile(r"[+-]?\d+")
+DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def to_iri(value: str) -> ox.NamedNode:
+    """An absolute IRI, `<IRI>`, or a prefixed name with a known prefix (`bp:agency/x`)."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    prefix, _, local = value.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    if not IRI.fullmatch(value):
+        raise ValueError("not an absolute IRI (e.g. https://w3id.org/biopolicy/id/agency/x) or a prefixed name")
+    return ox.NamedNode(value)
+
+
+def to_language(value: str) -> ox.Literal:
+    if not LANGUAGE_TAG.fullmatch(value):
+        raise ValueError("not a BCP 47 language tag (e.g. en, zh, zh-Hans)")
+    return ox.Literal(value)
+
+
+def typed(pattern: re.Pattern, datatype: str, example: str):
+    def convert(value: str) -> ox.Literal:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"not an xsd:{datatype} (e.g. {example})")
+        if datatype == "date":
+            date.fromisoformat(value)  # rejects 2024-02-30
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+    return convert
+
+
+CONVERTERS = {
+    "iri": to_iri,
+    "literal": ox.Literal,
+    "language": to_language,
+    "integer": typed(INTEGER, "integer", "42"),
+    "decimal": typed(DECIMAL, "decimal", "3.5"),
+    "date": typed(DATE, "date", "2024-01-31"),
+}
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    """`--param name=value` options into a dict; the value may hold any character."""
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise QueryError(f"--param wants NAME=VALUE, got {pair!r}")
+        values[name.lstrip("?")] = value
+    return values
+
+
+def bind(query: SavedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Check each value against its declared type and turn it into an RDF term; a parameter
+    with neither a value nor a default stays unbound."""
+    declared = {p.name: p for p in query.params}
+    unknown = set(values) - set(declared)
+    if unknown:
+        raise QueryError(f"query {query.name!r} has no parameter {', '.join(sorted(unknown))} "
+                         f"(it has: {', '.join(declared) or 'none'})")
+    bindings = {}
+    for param in query.params:
+        value = values.get(param.name, param.default)
+        if value is None:
+            continue  # left unbound: the query decides what an absent parameter means
+        try:
+            bindings[param.name] = CONVERTERS[param.type](value)
+        except ValueError as error:
+            raise QueryError(f"parameter {param.name}={value!r}: {error}") from None
+    return bindings
+
+
+# VALUES form for remote endpoints ------------------------------------------------------
+
+TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<open>\{) | (?P<close>\}) | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def outer_group_start(text: str) -> int:
+    """The offset just after the `{` that opens the outer WHERE group (skipping comments,
+    strings, IRIs, and a CONSTRUCT template)."""
+    depth, seen_where, construct = 0, False, False
+    for match in TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word" and depth == 0:
+            word = match.group().upper()
+            seen_where |= word == "WHERE"
+            construct |= word == "CONSTRUCT"
+        elif kind == "open":
+            if depth == 0 and (seen_where or not construct):
+                return match.end()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    raise QueryError("query has no WHERE group")
+
+
+def with_values_block(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with `VALUES (?a ?b) { (term term) }` first in its outer WHERE group; the
+    terms are N-Triples terms (pyoxigraph escapes them), valid SPARQL."""
+    if not bindings:
+        return text
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    at = outer_group_start(text)
+    return f"{text[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{text[at:]}"
+
+
+# Running and formatting ----------------------------------------------------------------
+
+def run(store: ox.Store, query: SavedQuery, bindings: dict):
+    """Run on the embedded store, the default graph being the union of all graphs.
+
+    Parameters go in as a VALUES block first in the outer WHERE group, exactly as on a
+    remote endpoint, so every store sees the same query. (pyoxigraph's `substitutions`
+    would only bind variables that the SELECT clause lists.)"""
+    text = with_values_block(query.text, bindings)
+    try:
+        return store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as error:
+        raise QueryError(f"{query.path}: {error}") from None
+
+
+def display(term) -> str:
+    """A cell of the table: IRIs compacted, literals as their text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def width(text: str) -> int:
+    """Columns the text takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    rows = [[cell.replace("\n", " ") for cell in row] for row in rows]
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines = ["  ".join(pad(h, w) for h, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def format_results(results, fmt: str) -> bytes:
+    """SELECT/ASK answers as a table or in a SPARQL results format; CONSTRUCT as Turtle."""
+    if isinstance(results, ox.QueryTriples):
+        return ox.serialize(results, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    if fmt != "table":
+        data = results.serialize(format=RESULT_FORMATS[fmt])
+        return data if data.endswith(b"\n") else data + b"\n"
+    if isinstance(results, ox.QueryBoolean):
+        return f"{'true' if results else 'false'}\n".encode()
+    header = [v.value for v in results.variables]
+    rows = [[display(solution[name]) for name in header] for solution in results]
+    return table(header, rows).encode("utf-8")

@@ -1,0 +1,159 @@
+"""Find the RDF files of the project, name each one's graph, and parse each file once.
+
+Every problem names the file (and the line or byte where it can), so a contributor can
+fix the data without reading Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+from rdflib import Graph, URIRef
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .namespaces import GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
+
+# Keep typed literals as written: by default rdflib rewrites them from their parsed value
+# ("P26W" becomes "P182D", "P1.5Y" silently "P1Y"), so the shapes would check, and the
+# release would carry, values that no source states.
+rdflib.NORMALIZE_LITERALS = False
+
+
+class SourceError(Exception):
+    """One or more files could not be read; each message is `path[:line]: what`."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+@dataclass
+class Source:
+    """One parsed file: the graph it becomes and where it came from."""
+
+    name: URIRef
+    path: Path | None
+    graph: Graph
+
+
+@dataclass
+class Sources:
+    """All graphs of the project, keyed by graph IRI (ontology first, then data by path)."""
+
+    graphs: dict[URIRef, Source] = field(default_factory=dict)
+
+    @property
+    def ontology(self) -> Graph:
+        return self.graphs[ONTOLOGY_GRAPH].graph
+
+    def data(self) -> list[Source]:
+        return [s for name, s in self.graphs.items() if name != ONTOLOGY_GRAPH]
+
+    def add(self, source: Source) -> None:
+        self.graphs[source.name] = source
+
+    def union(self, ontology: bool = True) -> Graph:
+        """All graphs merged into one, for checks across files; without the ontology
+        it is the data that SHACL validates."""
+        union = Graph()
+        for source in self.graphs.values() if ontology else self.data():
+            union += source.graph
+        return union
+
+    def holding(self, node) -> list[URIRef]:
+        """The graphs that describe a node (as subject), else those that mention it at all."""
+        described = [n for n, s in self.graphs.items() if (node, None, None) in s.graph]
+        if described:
+            return described
+        return [n for n, s in self.graphs.items() if (None, None, node) in s.graph or (None, node, None) in s.graph]
+
+    def path_of(self, name: URIRef) -> str:
+        """The file a graph came from, relative when possible, or the graph's name."""
+        source = self.graphs.get(name)
+        if source is None or source.path is None:
+            return compact(str(name))
+        return display_path(source.path)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def graph_name(data_dir: Path, path: Path) -> URIRef:
+    """`data/reference/agencies.ttl` -> `<graph base>reference/agencies` (conventions.md)."""
+    relative = path.relative_to(data_dir).with_suffix("").as_posix()
+    return URIRef(GRAPH_IRI + relative)
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """Every `*.ttl` below the data dir, in a stable order; other files are not RDF."""
+    if not data_dir.is_dir():
+        raise SourceError([f"{display_path(data_dir)}: data directory not found"])
+    return sorted(data_dir.rglob("*.ttl"))
+
+
+def read_text(path: Path) -> str:
+    """The file as text, refusing binary and non-UTF-8 content with the byte offset."""
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise SourceError([f"{display_path(path)}: binary file (NUL byte at offset {raw.index(0)})"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise SourceError(
+            [f"{display_path(path)}:{line}: not UTF-8 (byte offset {error.start}: {error.reason})"]
+        ) from None
+
+
+def parse_file(path: Path) -> Graph:
+    """Parse one Turtle file; syntax errors become `path:line: message`."""
+    text = read_text(path)
+    graph = Graph()
+    try:
+        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except BadSyntax as error:
+        raise SourceError([f"{display_path(path)}:{error.lines + 1}: {error._why}"]) from None
+    except Exception as error:  # rdflib raises several types for bad input
+        raise SourceError([f"{display_path(path)}: {error}"]) from None
+    if len(graph) == 0:
+        raise SourceError([f"{display_path(path)}: no triples (empty file)"])
+    return graph
+
+
+def load_sources(project: Project) -> Sources:
+    """Parse the ontology and every data file; report all broken files at once."""
+    if not project.ontology_file.is_file():
+        raise SourceError([f"{display_path(project.ontology_file)}: ontology file not found"])
+    wanted = [(ONTOLOGY_GRAPH, project.ontology_file)]
+    wanted += [(graph_name(project.data_dir, p), p) for p in data_files(project.data_dir)]
+    sources, problems = Sources(), []
+    for name, path in wanted:
+        try:
+            sources.add(Source(name, path, parse_file(path)))
+        except SourceError as error:
+            problems += error.messages
+    if problems:
+        raise SourceError(problems)
+    return sources
+
+
+def load_shapes(project: Project) -> Graph:
+    """All `shapes/*.ttl` merged into one shapes graph."""
+    if not project.shapes_dir.is_dir():
+        raise SourceError([f"{display_path(project.shapes_dir)}: shapes directory not found"])
+    shapes = Graph()
+    problems = []
+    for path in sorted(project.shapes_dir.glob("*.ttl")):
+        try:
+            shapes += parse_file(path)
+        except SourceError as error:
+            problems += error.messages
+    if problems:
+        raise SourceError(problems)
+    return shapes

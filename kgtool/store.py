@@ -1,0 +1,91 @@
+"""The embedded pyoxigraph store: in memory, or persistent in a directory.
+
+A persistent store is replaced whole: the graphs are loaded into a fresh directory beside
+it, which takes its place only when loading succeeded, so a failed load leaves the old one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from .namespaces import ONTOLOGY_GRAPH
+
+if TYPE_CHECKING:  # sources pulls in rdflib; a query on a saved store does not need it
+    from .sources import Sources
+
+
+class StoreError(Exception):
+    """The store directory is missing or cannot be opened."""
+
+
+def to_nquads(sources: "Sources") -> bytes:
+    """All graphs as one N-Quads document. Serializing whole graphs to N-Triples and
+    appending the graph name is far faster than converting term by term, and one document
+    keeps a blank node shared by two graphs the same node."""
+    chunks = []
+    for name, source in sources.graphs.items():
+        ntriples = source.graph.serialize(format="nt", encoding="utf-8")
+        # N-Triples escapes newlines inside literals, so " .\n" only ends a statement.
+        chunks.append(ntriples.replace(b" .\n", f" <{name}> .\n".encode()))
+    return b"".join(chunks)
+
+
+def load(sources: "Sources", path: Path | None = None) -> ox.Store:
+    """A store holding every graph; in memory unless a directory is given."""
+    data = to_nquads(sources)
+    if path is None:
+        store = ox.Store()
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+        return store
+    replace_persistent(Path(path), data)
+    return ox.Store(str(path))
+
+
+def replace_persistent(path: Path, data: bytes) -> None:
+    """Load into a new directory beside `path`, then swap it in."""
+    if path.exists() and any(path.iterdir()) and not (path / "CURRENT").is_file():
+        raise StoreError(f"{path} exists and is not a store; refusing to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    try:
+        store = ox.Store(str(fresh))
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store  # closes the database before the directory moves
+        old = path.with_name(f".{path.name}.old")
+        if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            path.rename(old)
+        fresh.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def open_existing(path: Path) -> ox.Store:
+    """A store that an earlier `kgtool build --store DIR` wrote, opened read-only."""
+    if not Path(path).is_dir():
+        raise StoreError(f"no store at {path}; run `kgtool build --store {path}` first")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as error:
+        raise StoreError(f"cannot open the store at {path}: {error}") from None
+
+
+def triples_per_graph(store: ox.Store) -> dict[str, int]:
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    return {row["g"].value: int(row["n"].value) for row in rows}
+
+
+def instances_per_class(store: ox.Store) -> dict[str, int]:
+    """Typed resources per class, outside the ontology graph, most frequent first."""
+    rows = store.query(
+        f"SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?class }} FILTER (?g != <{ONTOLOGY_GRAPH}>) }} "
+        "GROUP BY ?class ORDER BY DESC(?n) ?class"
+    )
+    return {row["class"].value: int(row["n"].value) for row in rows}

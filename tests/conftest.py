@@ -1,0 +1,44 @@
+"""Shared fixtures: the real ontology and shapes of this repository with the small,
+fictional example graph in tests/fixtures/mini/data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kgtool.derive import add_derived_graph
+from kgtool.namespaces import Project
+from kgtool.sources import load_sources
+
+REPO = Path(__file__).resolve().parent.parent
+MINI_DATA = REPO / "tests" / "fixtures" / "mini" / "data"
+TEST_QUERIES = REPO / "tests" / "fixtures" / "queries"
+BP = "https://w3id.org/biopolicy/id/"
+GRAPHS = "https://w3id.org/biopolicy/graph/"
+
+
+@pytest.fixture
+def project() -> Project:
+    return Project.at(REPO, MINI_DATA)
+
+
+@pytest.fixture
+def mini_copy(tmp_path) -> Path:
+    """A writable copy of the fixture data, to break on purpose."""
+    return Path(shutil.copytree(MINI_DATA, tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def mini_sources():
+    sources = load_sources(Project.at(REPO, MINI_DATA))
+    add_derived_graph(sources)
+    return sources
+
+
+@pytest.fixture(scope="session")
+def mini_store(mini_sources):
+    from kgtool.store import load
+
+    return load(mini_sources)

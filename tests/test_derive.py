@@ -1,0 +1,81 @@
+from datetime import date
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, XSD
+
+from kgtool.derive import Duration, add_duration, derive, parse_duration
+
+from conftest import BP, GRAPHS
+
+BPO = "https://w3id.org/biopolicy/ontology#"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("P200D", Duration(days=200)),
+    ("P1M", Duration(months=1)),
+    ("P1Y2M", Duration(months=14)),
+    ("P2W", Duration(days=14)),
+    ("-P3D", Duration(days=-3)),
+])
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["P", "200D", "PT5H", "P1DT2H", "P1.5D", ""])
+def test_parse_duration_refuses_what_is_not_whole_days_months_or_years(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("start, duration, due", [
+    # 18 days to the end of September, 151 through February, then 31 in March = 200
+    (date(2022, 9, 12), "P200D", date(2023, 3, 31)),
+    # calendar month, day clamped to the end of a leap February
+    (date(2024, 1, 31), "P1M", date(2024, 2, 29)),
+    (date(2023, 1, 31), "P1M", date(2023, 2, 28)),
+    # a year is twelve calendar months
+    (date(2023, 2, 28), "P1Y", date(2024, 2, 28)),
+    (date(2022, 12, 25), "P2W", date(2023, 1, 8)),
+])
+def test_add_duration(start, duration, due):
+    assert add_duration(start, parse_duration(duration)) == due
+
+
+def ttl(text: str) -> Graph:
+    return Graph().parse(data=f"@prefix bpo: <{BPO}> . @prefix bp: <{BP}> . "
+                              "@prefix dcterms: <http://purl.org/dc/terms/> . "
+                              "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n" + text, format="turtle")
+
+
+def test_derive_adds_due_dates_only_where_the_trigger_has_a_date():
+    union = ttl("""
+        <https://w3id.org/biopolicy/id/deadline/a> a bpo:Deadline ; bpo:duration "P200D"^^xsd:duration ;
+            bpo:trigger <https://w3id.org/biopolicy/id/event/dated> .
+        <https://w3id.org/biopolicy/id/deadline/b> a bpo:Deadline ; bpo:duration "P10D"^^xsd:duration ;
+            bpo:trigger <https://w3id.org/biopolicy/id/event/undated> .
+        <https://w3id.org/biopolicy/id/event/dated> dcterms:date "2022-09-12"^^xsd:date .
+    """)
+    result = derive(union)
+    due = URIRef(BPO + "derivedDueDate")
+    assert list(result.graph.objects(URIRef(BP + "deadline/a"), due)) == [Literal("2023-03-31", datatype=XSD.date)]
+    assert list(result.graph.objects(URIRef(BP + "deadline/b"), due)) == []
+    assert (URIRef(GRAPHS + "derived"), PROV.wasGeneratedBy, None) in result.graph
+    assert result.skipped == []
+
+
+def test_derive_skips_an_unusable_duration_and_says_why():
+    union = ttl("""
+        <https://w3id.org/biopolicy/id/deadline/t> a bpo:Deadline ; bpo:duration "PT5H"^^xsd:duration ;
+            bpo:trigger <https://w3id.org/biopolicy/id/event/e> .
+        <https://w3id.org/biopolicy/id/event/e> dcterms:date "2022-09-12"^^xsd:date .
+    """)
+    result = derive(union)
+    assert (None, URIRef(BPO + "derivedDueDate"), None) not in result.graph
+    assert len(result.skipped) == 1 and "deadline/t" in result.skipped[0] and "time part" in result.skipped[0]
+
+
+def test_fixture_derived_dates(mini_sources):
+    derived = mini_sources.graphs[URIRef(GRAPHS + "derived")].graph
+    due = {str(s).removeprefix(BP): str(o) for s, o in derived.subject_objects(URIRef(BPO + "derivedDueDate"))}
+    assert due == {"deadline/example-order-200-days": "2023-03-31", "deadline/example-order-1-month": "2024-02-29"}

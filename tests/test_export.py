@@ -1,0 +1,26 @@
+import pytest
+from rdflib import Dataset, Graph
+
+from kgtool.export import serialize
+
+from conftest import GRAPHS
+
+RDFLIB_FORMATS = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig", "jsonld"])
+def test_dataset_formats_keep_every_named_graph(mini_sources, mini_store, fmt):
+    dataset = Dataset()
+    dataset.parse(data=serialize(mini_store, fmt), format=RDFLIB_FORMATS[fmt])
+    named = {str(g.identifier): len(g) for g in dataset.graphs() if str(g.identifier).startswith(GRAPHS)}
+    assert named == {str(name): len(source.graph) for name, source in mini_sources.graphs.items()}
+
+
+def test_turtle_is_the_union_with_readable_prefixes(mini_sources, mini_store):
+    text = serialize(mini_store, "turtle")
+    union = Graph().parse(data=text, format="turtle")
+    distinct = {t for source in mini_sources.graphs.values() for t in source.graph if not any(
+        type(term).__name__ == "BNode" for term in t)}
+    assert distinct <= set(union)
+    assert b"@prefix agency: <https://w3id.org/biopolicy/id/agency/>" in text
+    assert b"agency:example-agency" in text

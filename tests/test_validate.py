@@ -1,0 +1,103 @@
+"""Each check on a graph that breaks exactly one rule, and the fixture that breaks none."""
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from kgtool.derive import add_derived_graph
+from kgtool.namespaces import ONTOLOGY_GRAPH, Project
+from kgtool.sources import Source, Sources, load_shapes, load_sources
+from kgtool.validate import VIOLATION, Report, Result, dangling_results, disjoint_results, owl_results, validate
+
+from conftest import GRAPHS, MINI_DATA, REPO
+
+PREFIXES = """
+@prefix bpo: <https://w3id.org/biopolicy/ontology#> .
+@prefix agency: <https://w3id.org/biopolicy/id/agency/> .
+@prefix deadline: <https://w3id.org/biopolicy/id/deadline/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def sources_with(files: dict[str, str]) -> Sources:
+    """The real ontology plus small data graphs given as Turtle text, as if from files."""
+    sources = Sources()
+    sources.add(Source(ONTOLOGY_GRAPH, REPO / "ontology" / "biopolicy.ttl",
+                       Graph().parse(REPO / "ontology" / "biopolicy.ttl")))
+    for name, text in files.items():
+        sources.add(Source(URIRef(GRAPHS + name), Path(f"data/{name}.ttl"), Graph().parse(data=PREFIXES + text, format="turtle")))
+    return sources
+
+
+def test_fixture_conforms_to_the_real_shapes_and_ontology():
+    project = Project.at(REPO, MINI_DATA)
+    sources = load_sources(project)
+    add_derived_graph(sources)
+    report = validate(sources, load_shapes(project), owl=True)
+    assert report.results == [] and report.conforms
+
+
+def test_individual_in_subclasses_of_disjoint_classes_is_named():
+    # bpo:Agency and bpo:Company are below the disjoint bpo:GovernmentBody and bpo:Company
+    sources = sources_with({"reference/a": "agency:x a bpo:Agency , bpo:Company ."})
+    [result] = disjoint_results(sources, sources.union())
+    assert result.focus == "bp:agency/x"
+    assert result.file == "data/reference/a.ttl"
+    assert "bpo:Company" in result.message and "bpo:GovernmentBody" in result.message
+
+
+def test_no_disjointness_result_for_compatible_types():
+    sources = sources_with({"reference/a": "agency:x a bpo:Agency , bpo:GovernmentBody ."})
+    assert disjoint_results(sources, sources.union()) == []
+
+
+def test_dangling_reference_names_file_subject_and_predicate():
+    sources = sources_with({
+        "reference/a": "agency:x a bpo:Agency .",
+        "sources/s": "agency:x bpo:jurisdiction <https://w3id.org/biopolicy/id/country/nowhere> ; "
+                     "rdfs:seeAlso <https://example.org/not-ours> .",
+    })
+    [result] = dangling_results(sources, sources.union())
+    assert (result.file, result.focus, result.path) == ("data/sources/s.ttl", "bp:agency/x", "bpo:jurisdiction")
+    assert "bp:country/nowhere" in result.message
+
+
+def test_owl_finds_an_inconsistency_only_a_reasoner_sees():
+    # bpo:trigger has range bpo:Event, so the agency becomes an Event too: disjoint classes
+    sources = sources_with({"sources/s": """
+        agency:x a bpo:Agency .
+        deadline:d a bpo:Deadline ; bpo:trigger agency:x ; bpo:duration "P1D"^^xsd:duration ."""})
+    union = sources.union()
+    assert disjoint_results(sources, union) == []
+    [result] = owl_results(sources, union)
+    assert result.rule == "kgtool:owl-consistency" and result.severity == VIOLATION
+
+
+def test_owl_accepts_consistent_data_with_literals_outside_the_owl2_map():
+    sources = sources_with({"sources/s": """
+        deadline:d a bpo:Deadline ; bpo:duration "P1D"^^xsd:duration ; bpo:statedDueDate "2024-01-01"^^xsd:date ."""})
+    assert owl_results(sources, sources.union()) == []
+
+
+def test_shacl_result_is_located_in_the_file_of_the_focus_node(mini_copy):
+    # the shapes want one English label on every entity: drop one
+    path = mini_copy / "reference" / "example-agencies.ttl"
+    path.write_text(path.read_text(encoding="utf-8").replace('"Example Office"@en , ', ""), encoding="utf-8")
+    project = Project.at(REPO, mini_copy)
+    report = validate(load_sources(project), load_shapes(project), owl=False)
+    [result] = report.results
+    assert result.file.endswith("reference/example-agencies.ttl")
+    assert (result.focus, result.path) == ("bp:agency/example-office", "rdfs:label")
+    assert result.rule.startswith("bps:") and not report.conforms
+
+
+def test_report_conforms_with_warnings_only_and_groups_by_file():
+    warning = Result("b.ttl", "bp:x", "rdfs:label", "bps:S minCount", "Warning", "w")
+    violation = Result("a.ttl", "bp:y", "rdfs:label", "bps:S minCount", VIOLATION, "v")
+    assert Report([warning]).conforms
+    report = Report([warning, violation])
+    assert not report.conforms
+    assert list(report.by_file()) == ["a.ttl", "b.ttl"]
+    assert "bp:y  rdfs:label  [bps:S minCount]  v" in report.as_text()
