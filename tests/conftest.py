@@ -42,3 +42,18 @@ def mini_store(mini_sources):
     from kgtool.store import load
 
     return load(mini_sources)
+
+
+@pytest.fixture(scope="session")
+def real_sources():
+    """The project's own ontology and data/, with the derived graph, parsed once."""
+    sources = load_sources(Project.at(REPO))
+    add_derived_graph(sources)
+    return sources
+
+
+@pytest.fixture(scope="session")
+def real_store(real_sources):
+    from kgtool.store import load
+
+    return load(real_sources)

@@ -1,0 +1,188 @@
+"""The encoded sources against the seed texts.
+
+Every number below was counted by reading ../shared/seeds/ by hand, not from the graph:
+the NSCEB commentary presents six strategic actions with 2, 5, 3, 4, 2 and 3
+recommendations ("一是", "二是", ...) and two report-wide asks of Congress; the EO 14081
+commentary describes a coordination mechanism, four tasks with deadlines (200, 240, 120
+and 180 days) and the summit's funding.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import BP, GRAPHS
+
+PREFIXES = """
+PREFIX bpo: <https://w3id.org/biopolicy/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+NSCEB = f"<{GRAPHS}sources/nsceb-report-commentary>"
+EO = f"<{GRAPHS}sources/eo-14081-commentary>"
+DERIVED = f"<{GRAPHS}derived>"
+
+
+def expand(text: str) -> str:
+    """`bp:kind/name` is shorthand here; SPARQL, like Turtle, allows no `/` in a prefixed name."""
+    return re.sub(r"\bbp:([\w/-]+[\w-])", lambda m: f"<{BP}{m.group(1)}>", text)
+
+
+def count(store, graph: str, pattern: str) -> int:
+    """Distinct ?x matching the pattern inside one named graph (types read from the union)."""
+    query = f"{PREFIXES} SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ GRAPH {graph} {{ {expand(pattern)} }} }}"
+    return int(next(iter(store.query(query, use_default_graph_as_union=True)))["n"].value)
+
+
+def ask(store, body: str) -> bool:
+    return bool(store.query(f"{PREFIXES} ASK {{ {expand(body)} }}", use_default_graph_as_union=True))
+
+
+COUNTS = [
+    # (graph, what, pattern, number read in the source)
+    (NSCEB, "measures", "?x a ?k . FILTER(?k IN (bpo:Recommendation, bpo:Directive))", 21),
+    (NSCEB, "strategic actions", "?x a bpo:StrategicAction", 6),
+    (NSCEB, "recommendations under an action", "?x a bpo:Recommendation ; dcterms:isPartOf/a bpo:StrategicAction", 19),
+    (NSCEB, "proposed bodies", "?x a bpo:ProposedBody", 2),
+    (NSCEB, "programmes proposed or named", "?x a ?k . FILTER(?k IN (bpo:Programme, bpo:Fund))", 8),
+    (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 1),
+    (NSCEB, "deadlines", "?x a bpo:Deadline", 0),
+    (NSCEB, "statistics", "?x a bpo:Statistic", 3),
+    (NSCEB, "claims the report makes", "?x bpo:statedBy bp:document/nsceb-final-report", 10),
+    (NSCEB, "claims of the commentary itself", "?x bpo:statedBy bp:document/nsceb-report-commentary", 7),
+    (EO, "measures", "?x a ?k . FILTER(?k IN (bpo:Directive, bpo:FundingCommitment))", 6),
+    (EO, "directives", "?x a bpo:Directive", 5),
+    (EO, "deadlines", "?x a bpo:Deadline", 4),
+    (EO, "deliverables", "?x a bpo:Deliverable", 5),
+    (EO, "amounts", "?x a bpo:MonetaryAmount", 1),
+    (EO, "authors", "bp:document/eo-14081-commentary dcterms:creator ?x", 3),
+    (EO, "contributors", "bp:document/eo-14081-commentary dcterms:contributor ?x", 2),
+    (EO, "claims of the commentary itself", "?x bpo:statedBy bp:document/eo-14081-commentary", 13),
+    (EO, "claims it cites from the White House", "?x bpo:statedBy ?d . FILTER(?d IN (bp:document/wh-fact-sheet-2022-09-12, bp:document/wh-press-call-2022-09-12))", 3),
+]
+
+
+@pytest.mark.parametrize("graph,what,pattern,expected", COUNTS, ids=[f"{g.split('/')[-1][:-1]}: {w}" for g, w, _, _ in COUNTS])
+def test_counts_match_the_source(real_store, graph, what, pattern, expected):
+    assert count(real_store, graph, pattern) == expected
+
+
+def test_bodies_and_posts_each_source_names(real_store):
+    def named(graph):
+        query = f"""{PREFIXES} SELECT DISTINCT ?x WHERE {{
+            GRAPH {graph} {{ {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} }}
+            {{ ?x a/rdfs:subClassOf* bpo:GovernmentBody }} UNION {{ ?x a bpo:Post }} }}"""
+        return {r["x"].value.removeprefix(BP) for r in real_store.query(query, use_default_graph_as_union=True)}
+
+    assert named(NSCEB) == {"agency/nsceb", "agency/us-congress", "agency/us-eop", "agency/us-dod",
+                            "agency/us-dos", "agency/nbco", "agency/ogca"}
+    assert named(EO) == {"agency/us-odni", "agency/us-dod", "agency/us-nsa", "agency/us-white-house",
+                         "post/us-president", "post/us-apnsa", "post/us-apep", "post/us-ostp-director",
+                         "post/us-secretary-of-commerce", "post/us-secretary-of-labor",
+                         "post/us-secretary-of-education", "post/us-secretary-of-defense",
+                         "post/us-secretary-of-agriculture"}
+
+
+KEY_FACTS = {
+    "79% of companies rely on WuXi AppTec or other Chinese companies, per the report":
+        f"GRAPH {NSCEB} {{ ?c bpo:percentage 79.0 ; bpo:statedBy bp:document/nsceb-final-report ; schema:about bp:company/wuxi-apptec }}",
+    "at least USD 15 bn over five years, asked of Congress":
+        f"""GRAPH {NSCEB} {{ ?m bpo:addressee bp:agency/us-congress ; bpo:hasAmount ?a .
+            ?a schema:value 15000000000.0 ; schema:currency "USD" ; bpo:bound bpo:AtLeast ; bpo:period "P5Y"^^xsd:duration }}""",
+    "a ban on working with Chinese biotechnology suppliers":
+        f"GRAPH {NSCEB} {{ ?m a bpo:Restriction ; bpo:targets bp:jurisdiction/cn , bp:concept/sector/biotechnology-suppliers }}",
+    "the report was released on 2025-04-08 by the NSCEB":
+        f'GRAPH {NSCEB} {{ bp:document/nsceb-final-report dcterms:issued "2025-04-08"^^xsd:date ; bpo:issuedBy bp:agency/nsceb }}',
+    "the NBCO is proposed inside the Executive Office of the President":
+        f"GRAPH {NSCEB} {{ ?m bpo:establishes bp:agency/nbco . bp:agency/nbco a bpo:ProposedBody ; org:subOrganizationOf bp:agency/us-eop }}",
+    "export controls on biotechnology products to China":
+        f"GRAPH {NSCEB} {{ ?m a bpo:ExportControl , bpo:Recommendation ; bpo:targets bp:jurisdiction/cn }}",
+    "green cards for talent from allies and partners":
+        f"GRAPH {NSCEB} {{ ?m a bpo:WorkforceMeasure ; bpo:targets bp:group/allies-and-partners }}",
+    "the author works at the Shanghai Institute for Science of Science":
+        f"GRAPH {NSCEB} {{ bp:person/zheng-yi org:memberOf/org:unitOf bp:org/siss }}",
+    "EO 14081 was signed by Biden on 2022-09-12":
+        f'GRAPH {EO} {{ ?e a bpo:Signing ; dcterms:date "2022-09-12"^^xsd:date ; prov:generated bp:document/eo-14081 ; prov:wasAssociatedWith bp:person/joe-biden }}',
+    "the summit of 2022-09-14 announced more than USD 2 bn":
+        f"""GRAPH {EO} {{ ?s a bpo:Summit ; dcterms:date "2022-09-14"^^xsd:date . ?m bpo:announcedAt ?s ; bpo:hasAmount ?a .
+            ?a schema:value 2000000000.0 ; schema:currency "USD" ; bpo:bound bpo:MoreThan }}""",
+    "three posts coordinate the initiative":
+        f"GRAPH {EO} {{ ?m a bpo:Directive ; bpo:leadAgent bp:post/us-apnsa , bp:post/us-apep , bp:post/us-ostp-director }}",
+    "Commerce, Labor and Education: a public plan within 200 days of the order":
+        f"""GRAPH {EO} {{ ?m bpo:leadAgent bp:post/us-secretary-of-commerce , bp:post/us-secretary-of-labor , bp:post/us-secretary-of-education ;
+            bpo:hasDeadline ?d . ?d bpo:duration "P200D"^^xsd:duration ; bpo:trigger bp:event/eo-14081-signing }}""",
+    "the intelligence lead with Defense: a threat assessment within 240 days, to the NSA as the commentary says":
+        f"""GRAPH {EO} {{ ?m bpo:leadAgent bp:agency/us-odni ; bpo:consultedAgent bp:agency/us-dod ; bpo:hasDeliverable ?v ; bpo:hasDeadline ?d .
+            ?v bpo:deliveredTo bp:agency/us-nsa . ?d bpo:duration "P240D"^^xsd:duration }}""",
+    "a mitigation plan 120 days after the assessment is received":
+        f"""GRAPH {EO} {{ ?m bpo:hasDeadline ?d . ?d bpo:duration "P120D"^^xsd:duration ; bpo:trigger ?t . ?t schema:about ?assessment .
+            ?earlier bpo:hasDeliverable ?assessment }}""",
+    "the domestic biomanufacturing strategy within 180 days, led by two assistants with three secretaries":
+        f"""GRAPH {EO} {{ ?m bpo:leadAgent bp:post/us-apnsa , bp:post/us-apep ;
+            bpo:consultedAgent bp:post/us-secretary-of-defense , bp:post/us-secretary-of-agriculture , bp:post/us-secretary-of-commerce ;
+            bpo:hasDeadline ?d . ?d bpo:duration "P180D"^^xsd:duration }}""",
+    "CXO shares fell, as the commentary claims":
+        f"GRAPH {EO} {{ ?c bpo:statedBy bp:document/eo-14081-commentary ; bpo:targets bp:concept/sector/cxo }}",
+    "China's Biosecurity Law and HGR regulations are cited":
+        f"GRAPH {EO} {{ bp:document/eo-14081-commentary dcterms:references bp:document/cn-biosecurity-law , bp:document/cn-hgr-regulation }}",
+    "the fact sheet and press call are cited with their URLs":
+        f"""GRAPH {EO} {{ bp:document/wh-fact-sheet-2022-09-12 schema:url ?u1 . bp:document/wh-press-call-2022-09-12 schema:url ?u2 .
+            FILTER(STRSTARTS(STR(?u1), "https://www.whitehouse.gov/briefing-room/statements-releases/2022/09/12/"))
+            FILTER(STRSTARTS(STR(?u2), "https://www.whitehouse.gov/briefing-room/press-briefings/2022/09/12/")) }}""",
+}
+
+
+@pytest.mark.parametrize("fact", KEY_FACTS, ids=list(KEY_FACTS))
+def test_key_fact(real_store, fact):
+    assert ask(real_store, KEY_FACTS[fact]), fact
+
+
+def test_due_dates_are_derived_never_stated_by_a_source(real_store):
+    """2022-09-12 + 200/240/180 days, counted by hand; the 120-day plan has no date."""
+    rows = real_store.query(f"""{PREFIXES} SELECT ?dur ?due WHERE {{
+        GRAPH {DERIVED} {{ ?d bpo:derivedDueDate ?due }} ?d bpo:duration ?dur }}""", use_default_graph_as_union=True)
+    assert {(r["dur"].value, r["due"].value) for r in rows} == {
+        ("P200D", "2023-03-31"), ("P240D", "2023-05-10"), ("P180D", "2023-03-11")}
+    assert not ask(real_store, "GRAPH ?g { ?d bpo:derivedDueDate ?due } FILTER(?g != " + DERIVED + ")")
+    assert not ask(real_store, "?d bpo:statedDueDate ?due")
+
+
+def test_each_source_graph_names_its_source(real_store):
+    rows = real_store.query(f"""{PREFIXES} SELECT ?g ?src WHERE {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?src }} }}""")
+    assert {(r["g"].value, r["src"].value) for r in rows} == {
+        (NSCEB[1:-1], BP + "document/nsceb-report-commentary"),
+        (EO[1:-1], BP + "document/eo-14081-commentary")}
+
+
+def test_dates_and_numbers_come_only_from_sources(real_store):
+    """A date or a number stands only in a source graph (or the derived graph), where its
+    source is known; reference data holds names and types, not facts with values."""
+    query = f"""{PREFIXES} SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?v }}
+        FILTER(isLiteral(?v) && DATATYPE(?v) IN (xsd:date, xsd:decimal, xsd:integer, xsd:duration)) }}"""
+    graphs = {r["g"].value for r in real_store.query(query)} - {GRAPHS + "ontology"}  # its own creation date
+    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1]}
+
+
+def test_every_external_identifier_has_a_source(real_store):
+    query = f"""{PREFIXES} SELECT ?s WHERE {{
+        {{ ?s <http://www.w3.org/2002/07/owl#sameAs>|skos:exactMatch ?o }}
+        UNION {{ ?s ?p ?o . ?p rdfs:subPropertyOf dcterms:identifier }}
+        FILTER NOT EXISTS {{ ?s dcterms:source ?where }} }}"""
+    assert [r["s"].value for r in real_store.query(query, use_default_graph_as_union=True)] == []
+
+
+def test_every_entity_has_one_english_and_one_chinese_name(real_store):
+    query = f"""{PREFIXES} SELECT ?x (COUNT(DISTINCT ?en) AS ?n_en) (COUNT(DISTINCT ?zh) AS ?n_zh) WHERE {{
+        ?x a ?type . FILTER(STRSTARTS(STR(?x), "{BP}"))
+        OPTIONAL {{ ?x rdfs:label|skos:prefLabel ?en FILTER(LANG(?en) = "en") }}
+        OPTIONAL {{ ?x rdfs:label|skos:prefLabel ?zh FILTER(LANG(?zh) = "zh") }}
+        FILTER NOT EXISTS {{ ?x a skos:ConceptScheme }}
+    }} GROUP BY ?x HAVING (COUNT(DISTINCT ?en) != 1 || COUNT(DISTINCT ?zh) != 1)"""
+    assert [r["x"].value for r in real_store.query(query, use_default_graph_as_union=True)] == []
