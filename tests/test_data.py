@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from .conftest import BP, GRAPHS
+from conftest import BP, GRAPHS
 
 PREFIXES = """
 PREFIX bpo: <https://w3id.org/biopolicy/ontology#>

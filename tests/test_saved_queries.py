@@ -20,7 +20,7 @@ import pytest
 
 from kgtool.queries import QueryError, bind, catalogue, find_query, format_results, run
 
-from .conftest import BP, REPO
+from conftest import BP, REPO
 
 QUERIES = REPO / "queries"
 EXPECTED = REPO / "tests" / "expected"

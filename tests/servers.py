@@ -1,0 +1,262 @@
+"""Real triple stores for the tests, each on 127.0.0.1 on a free port, with its data in a
+temporary directory: an Oxigraph server, a Virtuoso Open Source 7 server, and a small HTTP
+proxy that fails on purpose. Each is a context manager that stops what it started, also
+when the test inside fails.
+
+Readiness is polled (up to a generous limit), never assumed after a fixed sleep, so a slow
+machine makes the tests slower, not wrong."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+READY_WITHIN = 120  # seconds: only a limit for a server that never comes up
+VIRTUOSO_PASSWORD = "kgtoolDbaSecret"
+LOADER = ("kgtool_loader", "kgtoolLoaderSecret")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """Where a running store answers, and the process behind it."""
+
+    query: str
+    update: str
+    graph_store: str
+    process: subprocess.Popen
+    user: str | None = None
+    password: str | None = None
+
+    def auth_args(self) -> list[str]:
+        return ["--user", self.user, "--password", self.password] if self.user else []
+
+    def load_args(self) -> list[str]:
+        return ["--endpoint", self.query, "--update-endpoint", self.update,
+                "--graph-store", self.graph_store, *self.auth_args()]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path | None = None) -> None:
+    """Poll `url` until it answers at all (any HTTP status), or fail if the process died."""
+    deadline = time.monotonic() + READY_WITHIN
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise RuntimeError(f"server exited with {process.returncode} before answering at {url}\n{detail}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no answer at {url} within {READY_WITHIN} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running(command: list[str], url: str, log: Path, cwd: Path | None = None):
+    """Start `command`, wait for `url` to answer, and stop the process afterwards."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+    try:
+        wait_until_up(url, process, log)
+        yield process
+    finally:
+        stop(process)
+
+
+# Oxigraph ------------------------------------------------------------------------------
+
+def oxigraph_command() -> str | None:
+    return shutil.which("oxigraph") or _beside_python("oxigraph")
+
+
+def _beside_python(name: str) -> str | None:
+    import sys
+
+    path = Path(sys.executable).parent / name
+    return str(path) if path.exists() else None
+
+
+@contextmanager
+def oxigraph(directory: Path):
+    """`oxigraph serve` with the default graph as the union of all graphs (what the saved
+    queries read)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [oxigraph_command(), "serve", "--location", str(directory / "db"),
+               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    with running(command, f"{base}/query?query=ASK%7B%7D", directory / "oxigraph.log") as process:
+        yield Server(f"{base}/query", f"{base}/update", f"{base}/store", process)
+
+
+# Virtuoso ------------------------------------------------------------------------------
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+DirsAllowed = ., {db}, /usr/share/virtuoso-opensource-7/vad
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 0
+MaxQueryCostEstimationTime = 0
+"""
+
+# The loading user: may run SPARQL Update (which the Graph Store endpoint needs too).
+VIRTUOSO_SETUP = [
+    "DB.DBA.USER_CREATE('{user}', '{password}')",
+    "GRANT SPARQL_UPDATE TO \"{user}\"",
+    "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 15)",
+    "SET PASSWORD dba {dba}",  # the old password (dba), then the new one
+]
+
+
+def virtuoso_available() -> bool:
+    return shutil.which("virtuoso-t") is not None and shutil.which("isql-vt") is not None
+
+
+def isql(sql_port: int, password: str, statements: list[str]) -> None:
+    script = "".join(f"{s};\n" for s in statements)
+    done = subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", "dba", password, f"EXEC={script}"],
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+        raise RuntimeError(f"isql-vt failed: {done.stdout}{done.stderr}")
+
+
+@contextmanager
+def virtuoso(directory: Path):
+    """`virtuoso-t` in the foreground with its database in `directory`, a DBA password set,
+    and a loading user that authenticates with HTTP digest on the `-auth` endpoints."""
+    db = directory / "virtuoso"
+    db.mkdir()
+    sql_port, http_port = free_port(), free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port))
+    base = f"http://127.0.0.1:{http_port}"
+    command = ["virtuoso-t", "+configfile", str(ini), "+foreground"]
+    with running(command, f"{base}/sparql?query=ASK%7B%7D", db / "virtuoso.log", cwd=db) as process:
+        user, password = LOADER
+        isql(sql_port, "dba", [s.format(dba=VIRTUOSO_PASSWORD, user=user, password=password)
+                               for s in VIRTUOSO_SETUP])
+        yield Server(f"{base}/sparql-auth", f"{base}/sparql-auth", f"{base}/sparql-graph-crud-auth",
+                     process, user, password)
+
+
+# A proxy that fails on purpose ---------------------------------------------------------
+
+class FaultyProxy:
+    """Forwards HTTP requests to `target`, except that `fault(number, method, path)` may
+    return "drop" (close the connection without an answer, as a dying server does) or an
+    HTTP status to answer instead (e.g. 503). Requests are numbered from 1."""
+
+    def __init__(self, target: str, fault):
+        self.target, self.fault, self.count = target.rstrip("/"), fault, 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                with proxy.lock:
+                    proxy.count += 1
+                    number = proxy.count
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = proxy.fault(number, self.command, self.path)
+                if action == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if action:
+                    self.send_response(action)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.relay(body)
+
+            def relay(self, body: bytes):
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                request = urllib.request.Request(proxy.target + self.path, data=body or None,
+                                                 headers=headers, method=self.command)
+                try:
+                    response = urllib.request.urlopen(request, timeout=60)
+                except urllib.error.HTTPError as error:
+                    response = error
+                data = response.read()
+                self.send_response(response.status if hasattr(response, "status") else response.code)
+                for key, value in response.headers.items():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def endpoints(self, server: Server) -> list[str]:
+        """`load` arguments that go through this proxy to `server`."""
+        def via(url: str) -> str:
+            return self.url + url[len(self.target):]
+        return ["--endpoint", via(server.query), "--update-endpoint", via(server.update),
+                "--graph-store", via(server.graph_store), *server.auth_args()]
