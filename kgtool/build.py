@@ -21,7 +21,7 @@ from .derive import add_derived_graph
 from .export import RELEASE_FILES, serialize
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
-from .store import instances_per_class, load, triples_per_graph
+from .store import build_lock, instances_per_class, load, triples_per_graph
 from .validate import Report, validate
 
 REPORT_FILE = "build-report.json"
@@ -93,15 +93,29 @@ def write_release(store, summary: dict, out: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool = True) -> BuildResult:
+def checked(project: Project, owl: bool = True) -> tuple[Sources, Report, list[str]]:
+    """`check`, failing when validation found a violation: what a release may be made of."""
     sources, report, skipped = check(project, owl)
     if not report.conforms:
         raise BuildFailed(report)
-    with stage("load" + (f" into {store_dir}" if store_dir else "")):
-        store = load(sources, store_dir)
-    with stage(f"release into {out}"):
-        summary = summarize(sources, store, report, skipped)
-        write_release(store, summary, Path(out))
+    return sources, report, skipped
+
+
+def release_store(project: Project, owl: bool = True):
+    """The checked release in an in-memory store, as `build` makes it (for `load`)."""
+    sources, _, _ = checked(project, owl)
+    with stage("load into memory"):
+        return load(sources)
+
+
+def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool = True) -> BuildResult:
+    with build_lock(store_dir):  # taken first, so a second build stops before any work
+        sources, report, skipped = checked(project, owl)
+        with stage("load" + (f" into {store_dir}" if store_dir else "")):
+            store = load(sources, store_dir)
+        with stage(f"release into {out}"):
+            summary = summarize(sources, store, report, skipped)
+            write_release(store, summary, Path(out))
     return BuildResult(summary, Path(out))
 
 

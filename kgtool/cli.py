@@ -4,6 +4,7 @@ heavy imports happen inside the commands so that a cold `kgtool query --store` s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -46,13 +47,9 @@ def write_output(data: bytes, output: str | None) -> None:
 # Commands ------------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from .build import BuildFailed, build, counts_text
+    from .build import build, counts_text
 
-    try:
-        result = build(project(args), Path(args.out), Path(args.store) if args.store else None, owl=not args.no_owl)
-    except BuildFailed as failure:
-        print(failure.report.as_text(), file=sys.stderr)
-        raise UserError(str(failure)) from None
+    result = build(project(args), Path(args.out), Path(args.store) if args.store else None, owl=not args.no_owl)
     summary = result.summary
     print(counts_text({g: v["triples"] for g, v in summary["graphs"].items()}, summary["instances_per_class"]))
     print(f"release written to {result.out}/")
@@ -68,14 +65,83 @@ def cmd_validate(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from .queries import bind, find_query, format_results, parse_assignments, run
+    from .queries import bind, check_read_only, find_query, parse_assignments, prepare, run
 
     values = parse_assignments(args.param)
     if args.lang:
         values["lang"] = args.lang
     query = find_query(project(args).queries_dir, args.query)
+    check_read_only(query)  # refuses SPARQL Update before anything else reads the text
     bindings = bind(query, values)
-    write_output(format_results(run(open_store(args), query, bindings), args.format), None)
+    prepare(query, bindings, args.allow_service)  # refuses a SERVICE call that --allow-service does not name
+    if args.endpoint:
+        from . import remote
+
+        if args.store:
+            raise UserError("give --endpoint or --store, not both")
+        data, cut = answer(remote.run(endpoint(args), query, bindings, args.allow_service), args)
+    else:
+        data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args), args)
+    if cut:
+        print(f"kgtool: warning: only the first {args.max_rows} rows are shown (--max-rows); the query matched more",
+              file=sys.stderr)
+    write_output(data, None)
+    return 0
+
+
+def answer(results, args) -> tuple[bytes, bool]:
+    """The answer in --format, cut at --max-rows, and whether it was cut."""
+    from .queries import capped, format_results
+
+    kept, cut = capped(results, args.max_rows)
+    return format_results(kept, args.format), cut
+
+
+def in_worker(function, args):
+    """`function()` in a child process that is stopped after --timeout seconds, as
+    pyoxigraph cannot cancel a query."""
+    from .worker import TimeLimit, call
+
+    try:
+        return call(function, args.timeout)
+    except TimeLimit:
+        raise UserError(f"the query did not finish within {args.timeout:g} s (--timeout) and was stopped") from None
+
+
+def endpoint(args):
+    """The remote store that --endpoint and its companion options name."""
+    from .remote import Endpoint
+
+    return Endpoint(args.endpoint, getattr(args, "update_endpoint", None), getattr(args, "graph_store", None),
+                    args.user, args.password, args.auth, args.timeout, args.retries)
+
+
+def cmd_load(args) -> int:
+    from .build import release_store
+    from .remote import push
+    from .store import triples_per_graph
+
+    store = open_store(args) if args.store else release_store(project(args), owl=not args.no_owl)
+    push(store, endpoint(args), triples_per_graph(store), args.graph_prefix, args.chunk_triples)
+    return 0
+
+
+def cmd_link(args) -> int:
+    """Candidates for review (default), or the links file of a reviewed file (--accept)."""
+    from datetime import date
+
+    from .link import accept, candidates
+    from .public_endpoint import PublicEndpoint
+
+    today = date.today()
+    if args.accept:
+        out = Path(args.out) if args.out else project(args).data_dir / "links" / "wikidata-accepted.ttl"
+        count = accept(project(args), Path(args.accept), out, today)
+        print(f"[link] {count} link(s) written to {out}", file=sys.stderr)
+        return 0
+    client = PublicEndpoint(args.endpoint, min_interval=args.min_interval, retries=args.retries,
+                            backoff=args.backoff, timeout=args.timeout)
+    write_output(candidates(project(args), client, args.limit, args.batch, today).encode("utf-8"), args.out)
     return 0
 
 
@@ -105,6 +171,23 @@ def cmd_stats(args) -> int:
 
     store = open_store(args)
     print(counts_text(triples_per_graph(store), instances_per_class(store)))
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from .docs import write_docs
+
+    written = write_docs(project(args), Path(args.out))
+    print(f"[docs] {len(written)} pages written to {args.out}/ (open {written[0]})", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .endpoint import Limits
+    from .serve import serve
+
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, allowed_services=args.allow_service)
+    serve(open_store(args), project(args), args.host, args.port, limits)
     return 0
 
 
@@ -138,8 +221,24 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     query.add_argument("--lang", help="short for --param lang=LANG (e.g. en, zh)")
     store_option(query)
+    remote_options(query)
+    query.add_argument("--allow-service", action="append", default=[], metavar="URL",
+                       help="let the query call SERVICE <URL> (repeatable); any other SERVICE call is refused")
+    query.add_argument("--max-rows", type=int, default=100_000, metavar="N",
+                       help="show at most N rows, with a warning when there were more (default: 100000)")
+
+    load = command("load", cmd_load, "load the release into a triple store, each named graph replaced whole, and check the counts")
+    remote_options(load, required=True)
+    load.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update endpoint (default: the --endpoint URL)")
+    load.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol endpoint; without it, graphs go in by SPARQL Update")
+    load.add_argument("--graph-prefix", metavar="IRI", help="name the graphs PREFIX + path instead of https://w3id.org/biopolicy/graph/ + path")
+    load.add_argument("--chunk-triples", type=int, default=50_000, metavar="N", help="triples per request (default: 50000)")
+    store_option(load, "load this persistent store (written by `build --store`) instead of building the release")
+    load.add_argument("--no-owl", action="store_true", help="skip the OWL reasoner when building (faster)")
 
     command("queries", cmd_queries, "list the saved queries with their titles and parameters")
+
+    link_options(command("link", cmd_link, "propose Wikidata links for review, or write the links a reviewer accepted"))
 
     export = command("export", cmd_export, "write the dataset in a release format to stdout or --output")
     export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
@@ -148,17 +247,59 @@ def parser() -> argparse.ArgumentParser:
 
     stats = command("stats", cmd_stats, "triples per named graph and instances per class")
     store_option(stats)
+
+    docs = command("docs", cmd_docs, "write HTML documentation of the ontology and the concept schemes")
+    docs.add_argument("--out", default="dist/docs", metavar="DIR", help="output directory (default: dist/docs)")
+
+    serve = command("serve", cmd_serve, "serve web pages and a read-only SPARQL endpoint at /sparql")
+    store_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--timeout", type=float, default=10, metavar="S", help="seconds a SPARQL query may take (default: 10)")
+    serve.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="rows a SPARQL answer may hold (default: 10000)")
+    serve.add_argument("--allow-service", action="append", default=[], metavar="URL",
+                       help="let SPARQL queries call SERVICE <URL> (repeatable); any other SERVICE call is refused")
     return main
+
+
+def remote_options(sub, required: bool = False) -> None:
+    sub.add_argument("--endpoint", metavar="URL", required=required, help="SPARQL query endpoint of a remote store (its default graph must be the union of all graphs)")
+    sub.add_argument("--user", help="user name for HTTP authentication")
+    sub.add_argument("--password", default=os.environ.get("KGTOOL_PASSWORD"), help="password (default: $KGTOOL_PASSWORD)")
+    sub.add_argument("--auth", choices=("digest", "basic"), default="digest", help="HTTP authentication scheme (default: digest)")
+    sub.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds to wait for each answer (default: 300)")
+    sub.add_argument("--retries", type=int, default=4, metavar="N", help="retries after a transient failure, with backoff (default: 4)")
+
+
+def link_options(link) -> None:
+    from .wikidata import DEFAULT_ENDPOINT
+
+    link.add_argument("target", choices=("wikidata",), help="the dataset to link to")
+    link.add_argument("--endpoint", default=DEFAULT_ENDPOINT, metavar="URL", help=f"SPARQL endpoint with Wikidata's shape (default: {DEFAULT_ENDPOINT})")
+    link.add_argument("--limit", type=int, metavar="N", help="look up only the first N unlinked entities")
+    link.add_argument("--batch", type=int, default=10, metavar="N", help="entities per request (default: 10)")
+    link.add_argument("--min-interval", type=float, default=1.0, metavar="S", help="seconds between requests (default: 1)")
+    link.add_argument("--retries", type=int, default=3, metavar="N", help="retries after 429, 5xx or a timeout, with backoff (default: 3)")
+    link.add_argument("--backoff", type=float, default=2.0, metavar="S", help="seconds before the first retry; doubles each time (default: 2)")
+    link.add_argument("--timeout", type=int, default=60, metavar="S", help="seconds to wait for each answer (default: 60)")
+    link.add_argument("--accept", metavar="REVIEW.tsv", help="write owl:sameAs links for the rows marked yes in this reviewed file")
+    link.add_argument("--out", metavar="FILE", help="the review file (default: stdout); with --accept the links file "
+                                                   "(default: DATA/links/wikidata-accepted.ttl, never overwritten)")
 
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The exception types that mean the user (or the data) must change something."""
+    from .build import BuildFailed
+    from .docs import DocsError
+    from .link import LinkError
+    from .public_endpoint import EndpointError
     from .queries import QueryError
+    from .remote import RemoteError
     from .sources import SourceError
     from .store import StoreError
     from .validate import ValidationError
 
-    return (UserError, QueryError, SourceError, StoreError, ValidationError, OSError)
+    return (UserError, BuildFailed, DocsError, LinkError, EndpointError, QueryError, RemoteError, SourceError, StoreError, ValidationError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if not isinstance(error, user_errors()):
             raise
+        if hasattr(error, "report"):  # BuildFailed: what failed, then the one-line error
+            print(error.report.as_text(), file=sys.stderr)
         for line in str(error).splitlines():
             print(f"kgtool: error: {line}", file=sys.stderr)
         return 2

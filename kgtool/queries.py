@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -213,25 +214,203 @@ def with_values_block(text: str, bindings: dict[str, ox.NamedNode | ox.Literal])
     terms are N-Triples terms (pyoxigraph escapes them), valid SPARQL."""
     if not bindings:
         return text
+    return insert_values(text, outer_group_start(text), bindings)
+
+
+def insert_values(text: str, at: int, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(str(term) for term in bindings.values())
-    at = outer_group_start(text)
     return f"{text[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{text[at:]}"
+
+
+# SERVICE (federated queries) -----------------------------------------------------------
+#
+# pyoxigraph (0.5) evaluates `SERVICE <IRI> { … }` by sending the group, as written, to
+# the IRI; it passes no local bindings along (no VALUES, no bind join), and it refuses
+# `SERVICE ?var` ("the variable encoding the service name is unbound") however ?var is
+# bound in the query. So kgtool prepares such a query in two steps, on terms that
+# `bind` has already checked: an `iri` parameter named after SERVICE becomes the IRI term
+# itself, and the parameters used inside a SERVICE group are bound again by a VALUES
+# block first in that group, which keeps the remote side of the query bounded.
+
+
+@dataclass
+class Service:
+    keyword: int       # offset of SERVICE
+    target: str        # `<iri>`, `?var`, or the prefixed name as written
+    target_span: tuple[int, int]
+    group: tuple[int, int]  # just inside the braces of its group
+
+
+def significant_tokens(text: str) -> list[re.Match]:
+    return [m for m in TOKEN.finditer(text) if m.lastgroup != "comment" and not m.group().isspace()]
+
+
+def services(text: str) -> list[Service]:
+    """Every SERVICE call in the query, found past comments, strings and IRIs."""
+    tokens = significant_tokens(text)
+    found = []
+    for i, token in enumerate(tokens):
+        if token.lastgroup != "word" or token.group().upper() != "SERVICE" or is_name_part(tokens, i):
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].group().upper() == "SILENT":
+            j += 1
+        k = j
+        while k < len(tokens) and tokens[k].lastgroup != "open":
+            k += 1
+        if k == len(tokens):
+            raise QueryError("SERVICE without a { group }")
+        target = text[tokens[j].start():tokens[k - 1].end()] if k > j else ""
+        found.append(Service(token.start(), target, (tokens[j].start(), tokens[k - 1].end()),
+                             (tokens[k].end(), group_end(tokens, k))))
+    return found
+
+
+def is_name_part(tokens: list[re.Match], i: int) -> bool:
+    """A word that is part of `?service`, `$service` or `ex:service`, not the keyword."""
+    before = tokens[i - 1] if i else None
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (before is not None and before.end() == tokens[i].start() and before.group() in "?$:") or \
+        (after is not None and after.start() == tokens[i].end() and after.group() == ":")
+
+
+def group_end(tokens: list[re.Match], open_at: int) -> int:
+    depth = 0
+    for token in tokens[open_at:]:
+        depth += {"open": 1, "close": -1}.get(token.lastgroup, 0)
+        if depth == 0:
+            return token.start()
+    raise QueryError("SERVICE group is not closed")
+
+
+def variables_in(text: str) -> set[str]:
+    tokens = significant_tokens(text)
+    return {b.group() for a, b in zip(tokens, tokens[1:])
+            if a.group() in "?$" and b.lastgroup == "word" and a.end() == b.start()}
+
+
+def with_service_bindings(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """`SERVICE ?p` with an IRI bound to p becomes `SERVICE <that IRI>`, and each SERVICE
+    group starts with a VALUES block for the bound parameters it uses. Edits go from the
+    end of the text backwards, so earlier offsets stay right."""
+    for service in reversed(services(text)):
+        used = {n: t for n, t in bindings.items() if n in variables_in(text[service.group[0]:service.group[1]])}
+        if used:
+            text = insert_values(text, service.group[0], used)
+        name = service.target[1:]
+        if service.target[:1] in "?$" and isinstance(bindings.get(name), ox.NamedNode):
+            start, end = service.target_span
+            text = text[:start] + str(bindings[name]) + text[end:]
+    return text
+
+
+def require_service_params(query: SavedQuery, bindings: dict) -> None:
+    """A parameter that a SERVICE call uses must have a value: unbound, it would leave the
+    remote side of the query unbounded (pyoxigraph sends no local bindings)."""
+    declared = {p.name for p in query.params}
+    for service in services(query.text):
+        used = variables_in(query.text[service.group[0]:service.group[1]]) | variables_in(service.target)
+        missing = sorted((used & declared) - set(bindings))
+        if missing:
+            raise QueryError(f"query {query.name!r} uses {', '.join(missing)} in a SERVICE call; "
+                             f"give {' and '.join(f'--param {m}=...' for m in missing)}")
+
+
+def check_services(text: str, allowed: list[str]) -> None:
+    """Refuse a SERVICE call unless its endpoint is one of `allowed` (--allow-service):
+    a saved query must not make kgtool call a server the user did not name."""
+    for service in services(text):
+        iri = service.target[1:-1] if service.target.startswith("<") else None
+        if iri is None:
+            raise QueryError(f"SERVICE {service.target}: the endpoint must be an IRI, or an iri parameter "
+                             "with a value (pyoxigraph cannot call SERVICE ?variable)")
+        if iri not in allowed:
+            raise QueryError(f"the query calls SERVICE <{iri}>; to let it, pass --allow-service {iri}")
+
+
+# Read-only ---------------------------------------------------------------------------
+
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+UPDATE_OPERATIONS = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA", "DeleteWhere": "DELETE WHERE",
+                     "Modify": "DELETE/INSERT", "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP",
+                     "Create": "CREATE", "Add": "ADD", "Move": "MOVE", "Copy": "COPY"}
+
+
+def query_form(text: str) -> str | None:
+    """The first keyword after the prologue (PREFIX and BASE declarations), upper-cased,
+    found past comments, strings and IRIs; None if something else comes first."""
+    skipping = False
+    for token in significant_tokens(text):
+        word = token.group().upper() if token.lastgroup == "word" else None
+        if skipping:
+            skipping = token.lastgroup != "iri"  # a declaration ends with its IRI
+        elif word in ("PREFIX", "BASE"):
+            skipping = True
+        else:
+            return word
+    return None
+
+
+def check_read_only(query: SavedQuery) -> None:
+    """Refuse a SPARQL Update (INSERT, DELETE, DROP, CLEAR, CREATE, LOAD, COPY, MOVE, ADD)
+    with a clear message. pyoxigraph's query() parses the query grammar only, and a saved
+    store is opened read-only, so an update could not run anyway; this says why before
+    anything else reads the text. A query form is left to pyoxigraph's parser; any other
+    text is parsed with rdflib's SPARQL Update grammar (slow to load, so only then)."""
+    form = query_form(query.text)
+    if form is None or form in QUERY_FORMS:
+        return
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        operations = [UPDATE_OPERATIONS.get(op.name, op.name) for op in parseUpdate(query.text).request]
+    except Exception:  # not an update either: say what it starts with
+        raise QueryError(f"{query.path}: not a SPARQL query: it starts with {form}, "
+                         f"not {', '.join(QUERY_FORMS)}") from None
+    raise QueryError(f"{query.path}: is a SPARQL Update ({', '.join(operations)}); "
+                     "`kgtool query` only reads, and opens the store read-only")
 
 
 # Running and formatting ----------------------------------------------------------------
 
-def run(store: ox.Store, query: SavedQuery, bindings: dict):
+def prepare(query: SavedQuery, bindings: dict, allowed_services: list[str] = ()) -> str:
+    """The query text to run: parameters bound (SERVICE groups too), SERVICE calls allowed."""
+    require_service_params(query, bindings)
+    text = with_service_bindings(query.text, bindings)
+    check_services(text, list(allowed_services))
+    return with_values_block(text, bindings)
+
+
+def run(store: ox.Store, query: SavedQuery, bindings: dict, allowed_services: list[str] = ()):
     """Run on the embedded store, the default graph being the union of all graphs.
 
     Parameters go in as a VALUES block first in the outer WHERE group, exactly as on a
     remote endpoint, so every store sees the same query. (pyoxigraph's `substitutions`
     would only bind variables that the SELECT clause lists.)"""
-    text = with_values_block(query.text, bindings)
+    text = prepare(query, bindings, allowed_services)
     try:
         return store.query(text, use_default_graph_as_union=True)
     except SyntaxError as error:
         raise QueryError(f"{query.path}: {error}") from None
+
+
+def capped(results, max_rows: int):
+    """At most `max_rows` solutions (or triples) of an answer, and whether it had more;
+    only that many are ever read, so a huge answer is not held in memory. The kept
+    solutions are written as SPARQL TSV (terms in N-Triples syntax, which escapes tabs and
+    newlines) and read back, so every output format still comes from pyoxigraph."""
+    if isinstance(results, ox.QueryBoolean):
+        return results, False
+    kept = list(itertools.islice(results, max_rows + 1))
+    cut = len(kept) > max_rows
+    if isinstance(results, ox.QueryTriples):
+        return kept[:max_rows], cut
+    names = [v.value for v in results.variables]
+    lines = ["\t".join(f"?{n}" for n in names)]
+    lines += ["\t".join("" if row[n] is None else str(row[n]) for n in names)
+              for row in kept[:max_rows]]
+    return ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV), cut
 
 
 def display(term) -> str:
@@ -267,7 +446,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def format_results(results, fmt: str) -> bytes:
     """SELECT/ASK answers as a table or in a SPARQL results format; CONSTRUCT as Turtle."""
-    if isinstance(results, ox.QueryTriples):
+    if isinstance(results, (ox.QueryTriples, list)):  # a list: triples that `capped` kept
         return ox.serialize(results, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     if fmt != "table":
         data = results.serialize(format=RESULT_FORMATS[fmt])

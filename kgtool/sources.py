@@ -6,9 +6,14 @@ fix the data without reading Python.
 
 from __future__ import annotations
 
+import collections
+import logging
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -19,6 +24,14 @@ from .namespaces import GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
 # ("P26W" becomes "P182D", "P1.5Y" silently "P1Y"), so the shapes would check, and the
 # release would carry, values that no source states.
 rdflib.NORMALIZE_LITERALS = False
+# An ill-typed literal ("2022-02-30"^^xsd:date) is reported by the shapes, with its node
+# and path; rdflib's own warning about it is a traceback that says neither.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+
+# rdflib holds a parsed file in memory many times over its size, so a file larger than
+# this is refused before it is read (KGTOOL_MAX_FILE_MB overrides; split bigger data).
+DEFAULT_MAX_FILE_MB = 64
+OXIGRAPH_LOCATION = re.compile(r"^Parser error at line \d+ (?:column (\d+)|between columns (\d+) and \d+): ")
 
 
 class SourceError(Exception):
@@ -27,6 +40,10 @@ class SourceError(Exception):
     def __init__(self, messages: list[str]):
         super().__init__("\n".join(messages))
         self.messages = messages
+
+    def __reduce__(self):
+        """Rebuilt from its messages, so it survives the trip back from a worker process."""
+        return SourceError, (self.messages,)
 
 
 @dataclass
@@ -99,6 +116,7 @@ def data_files(data_dir: Path) -> list[Path]:
 
 def read_text(path: Path) -> str:
     """The file as text, refusing binary and non-UTF-8 content with the byte offset."""
+    check_size(path)
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise SourceError([f"{display_path(path)}: binary file (NUL byte at offset {raw.index(0)})"])
@@ -111,9 +129,32 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+def check_size(path: Path) -> None:
+    """Refuse a file too big to parse in memory, before reading any of it."""
+    limit = int(os.environ.get("KGTOOL_MAX_FILE_MB") or DEFAULT_MAX_FILE_MB)
+    size = path.stat().st_size
+    if size > limit * 2**20:
+        raise SourceError([f"{display_path(path)}: {size / 2**20:.0f} MB is more than the {limit} MB "
+                           "a data file may hold (KGTOOL_MAX_FILE_MB); split it into smaller files"])
+
+
+def check_syntax(path: Path, text: str) -> None:
+    """Parse with Oxigraph's strict Turtle parser first: rdflib accepts some broken input
+    (a space inside an IRI, for one) that the store, and other tools, would refuse."""
+    try:
+        collections.deque(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE,
+                                   base_iri=path.resolve().as_uri()), maxlen=0)
+    except SyntaxError as error:
+        message = error.msg
+        where = OXIGRAPH_LOCATION.match(message)
+        column = f" (column {where[1] or where[2]})" if where else ""
+        raise SourceError([f"{display_path(path)}:{error.lineno}: {message[where.end() if where else 0:]}{column}"]) from None
+
+
 def parse_file(path: Path) -> Graph:
     """Parse one Turtle file; syntax errors become `path:line: message`."""
     text = read_text(path)
+    check_syntax(path, text)
     graph = Graph()
     try:
         graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())

@@ -6,8 +6,11 @@ it, which takes its place only when loading succeeded, so a failed load leaves t
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +68,28 @@ def replace_persistent(path: Path, data: bytes) -> None:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(path: Path | None):
+    """Hold `DIR.lock`, next to the store, while a build writes the store at DIR: a second
+    build of the same store stops at once with a clear message instead of racing the swap.
+    The lock (fcntl.flock) goes with the process, so a crashed build never leaves it held."""
+    if path is None:
+        yield
+        return
+    lock_path = Path(path).with_name(Path(path).name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644), "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = handle.read().strip() or "unknown"
+            raise StoreError(f"store {path} is being built by process {holder}; try again when it finishes") from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 def open_existing(path: Path) -> ox.Store:

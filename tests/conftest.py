@@ -57,3 +57,29 @@ def real_store(real_sources):
     from kgtool.store import load
 
     return load(real_sources)
+
+
+# Real triple stores (tests/servers.py), started once per session and always stopped ----
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    import servers
+
+    if not servers.oxigraph_command():
+        pytest.fail("the oxigraph server is not installed: pip install -e '.[test]'")
+    with servers.oxigraph(tmp_path_factory.mktemp("oxigraph")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    import os
+
+    import servers
+
+    if not servers.virtuoso_available():
+        if os.environ.get("KGTOOL_REQUIRE_SERVERS"):
+            pytest.fail("virtuoso-t is not installed (apt-get install virtuoso-opensource)")
+        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    with servers.virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server

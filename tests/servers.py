@@ -41,6 +41,7 @@ class Server:
     process: subprocess.Popen
     user: str | None = None
     password: str | None = None
+    kind: str = "oxigraph"
 
     def auth_args(self) -> list[str]:
         return ["--user", self.user, "--password", self.password] if self.user else []
@@ -156,7 +157,7 @@ VIRTUOSO_SETUP = [
     "DB.DBA.USER_CREATE('{user}', '{password}')",
     "GRANT SPARQL_UPDATE TO \"{user}\"",
     "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 15)",
-    "SET PASSWORD dba {dba}",  # the old password (dba), then the new one
+    "DB.DBA.USER_CHANGE_PASSWORD('dba', 'dba', '{dba}')",
 ]
 
 
@@ -188,18 +189,19 @@ def virtuoso(directory: Path):
         isql(sql_port, "dba", [s.format(dba=VIRTUOSO_PASSWORD, user=user, password=password)
                                for s in VIRTUOSO_SETUP])
         yield Server(f"{base}/sparql-auth", f"{base}/sparql-auth", f"{base}/sparql-graph-crud-auth",
-                     process, user, password)
+                     process, user, password, "virtuoso")
 
 
 # A proxy that fails on purpose ---------------------------------------------------------
 
 class FaultyProxy:
-    """Forwards HTTP requests to `target`, except that `fault(number, method, path)` may
+    """Forwards HTTP requests to `server`, except that `fault(number, method, path)` may
     return "drop" (close the connection without an answer, as a dying server does) or an
     HTTP status to answer instead (e.g. 503). Requests are numbered from 1."""
 
-    def __init__(self, target: str, fault):
-        self.target, self.fault, self.count = target.rstrip("/"), fault, 0
+    def __init__(self, server: Server, fault):
+        self.target = server.query[: server.query.index("/", len("http://"))]
+        self.backend, self.fault, self.count = server, fault, 0
         self.lock = threading.Lock()
         proxy = self
 
@@ -254,9 +256,12 @@ class FaultyProxy:
         self.server.shutdown()
         self.server.server_close()
 
-    def endpoints(self, server: Server) -> list[str]:
-        """`load` arguments that go through this proxy to `server`."""
-        def via(url: str) -> str:
-            return self.url + url[len(self.target):]
-        return ["--endpoint", via(server.query), "--update-endpoint", via(server.update),
-                "--graph-store", via(server.graph_store), *server.auth_args()]
+    def via(self, url: str) -> str:
+        """The server's `url`, reached through this proxy."""
+        return self.url + url[len(self.target):]
+
+    def load_args(self) -> list[str]:
+        """`load` arguments that go through this proxy to the server."""
+        server = self.backend
+        return ["--endpoint", self.via(server.query), "--update-endpoint", self.via(server.update),
+                "--graph-store", self.via(server.graph_store), *server.auth_args()]

@@ -145,11 +145,19 @@ def test_key_fact(real_store, fact):
 
 
 def test_due_dates_are_derived_never_stated_by_a_source(real_store):
-    """2022-09-12 + 200/240/180 days, counted by hand; the 120-day plan has no date."""
+    """2022-09-12 + 200/240/180 days, counted by hand; the 120-day plan has no date.
+    With the order's own text (tests/test_primary_sources.py) also + 90, 120 and 280 days,
+    1 year, 18 months (the store writes P1Y6M) and 2 years; its deadlines counted from a receipt have no date."""
+    rows = real_store.query(f"""{PREFIXES} SELECT ?dur ?due WHERE {{
+        GRAPH {DERIVED} {{ ?d bpo:derivedDueDate ?due }} GRAPH {EO} {{ ?d bpo:duration ?dur }} }}""", use_default_graph_as_union=True)
+    assert {(r["dur"].value, r["due"].value) for r in rows} == {
+        ("P200D", "2023-03-31"), ("P240D", "2023-05-10"), ("P180D", "2023-03-11")}
     rows = real_store.query(f"""{PREFIXES} SELECT ?dur ?due WHERE {{
         GRAPH {DERIVED} {{ ?d bpo:derivedDueDate ?due }} ?d bpo:duration ?dur }}""", use_default_graph_as_union=True)
     assert {(r["dur"].value, r["due"].value) for r in rows} == {
-        ("P200D", "2023-03-31"), ("P240D", "2023-05-10"), ("P180D", "2023-03-11")}
+        ("P90D", "2022-12-11"), ("P120D", "2023-01-10"), ("P180D", "2023-03-11"), ("P200D", "2023-03-31"),
+        ("P240D", "2023-05-10"), ("P280D", "2023-06-19"), ("P1Y", "2023-09-12"), ("P1Y6M", "2024-03-12"),
+        ("P2Y", "2024-09-12")}
     assert not ask(real_store, "GRAPH ?g { ?d bpo:derivedDueDate ?due } FILTER(?g != " + DERIVED + ")")
     assert not ask(real_store, "?d bpo:statedDueDate ?due")
 
@@ -158,7 +166,9 @@ def test_each_source_graph_names_its_source(real_store):
     rows = real_store.query(f"""{PREFIXES} SELECT ?g ?src WHERE {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?src }} }}""")
     assert {(r["g"].value, r["src"].value) for r in rows} == {
         (NSCEB[1:-1], BP + "document/nsceb-report-commentary"),
-        (EO[1:-1], BP + "document/eo-14081-commentary")}
+        (EO[1:-1], BP + "document/eo-14081-commentary"),
+        (GRAPHS + "sources/eo-14081", BP + "document/eo-14081"),
+        (GRAPHS + "sources/nsceb-final-report", BP + "document/nsceb-final-report")}
 
 
 def test_dates_and_numbers_come_only_from_sources(real_store):
@@ -167,7 +177,7 @@ def test_dates_and_numbers_come_only_from_sources(real_store):
     query = f"""{PREFIXES} SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?v }}
         FILTER(isLiteral(?v) && DATATYPE(?v) IN (xsd:date, xsd:decimal, xsd:integer, xsd:duration)) }}"""
     graphs = {r["g"].value for r in real_store.query(query)} - {GRAPHS + "ontology"}  # its own creation date
-    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1]}
+    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1], GRAPHS + "sources/eo-14081"}
 
 
 def test_every_external_identifier_has_a_source(real_store):

@@ -1,12 +1,14 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kgtool.queries import (QueryError, bind, catalogue, find_query, format_results, outer_group_start,
-                            parse_assignments, read_query, run, with_values_block)
+from kgtool.queries import (Param, QueryError, SavedQuery, bind, catalogue, find_query, format_results,
+                            outer_group_start, parse_assignments, prepare, read_query, run, services,
+                            with_values_block)
 
 from conftest import BP, REPO, TEST_QUERIES
 
@@ -133,3 +135,29 @@ def test_table_compacts_iris_and_aligns_wide_characters(mini_store):
     from kgtool.queries import width
     starts = {width(line[: line.index("bp:agency")]) for line in lines[2:]}
     assert len(starts) == 1
+
+
+def test_service_calls_are_found_past_comments_strings_and_variables():
+    text = ('# SERVICE <http://comment.example/> { }\nSELECT ?service WHERE { ?x ex:SERVICE "SERVICE <http://s.example/> {}" .\n'
+            '  SERVICE SILENT <http://a.example/sparql> { ?x ?p ?o { ?o ?q ?r } } ?service ?p ?o }')
+    [call] = services(text)
+    assert call.target == "<http://a.example/sparql>"
+    assert text[call.group[0]:call.group[1]].strip() == "?x ?p ?o { ?o ?q ?r }"
+
+
+def test_service_parameters_become_iri_terms_and_are_bound_inside_the_group():
+    query = SavedQuery("q", Path("q.rq"), "SELECT * WHERE { ?s ?p ?item SERVICE ?endpoint { ?item ?q ?o } }")
+    query.params = [Param("endpoint", "iri", None, ""), Param("item", "iri", None, "")]
+    bindings = bind(query, {"endpoint": "http://a.example/sparql", "item": "http://x.example/a"})
+    text = prepare(query, bindings, ["http://a.example/sparql"])
+    assert "SERVICE <http://a.example/sparql> {\n  VALUES (?item) { (<http://x.example/a>) }" in text
+    with pytest.raises(QueryError, match="--allow-service http://a.example/sparql"):
+        prepare(query, bindings, [])
+    with pytest.raises(QueryError, match="--param item="):
+        prepare(query, {"endpoint": bindings["endpoint"]}, ["http://a.example/sparql"])
+
+
+def test_service_named_by_an_unbound_variable_is_refused():
+    query = SavedQuery("q", Path("q.rq"), "SELECT * WHERE { SERVICE ?somewhere { ?s ?p ?o } }")
+    with pytest.raises(QueryError, match="must be an IRI"):
+        prepare(query, {}, ["http://a.example/sparql"])

@@ -1,0 +1,142 @@
+"""The measured steps that are not a `kgtool` command, each run by bench/run.py in a
+process of its own (so that its peak memory is its own). Each prints one JSON object.
+
+    python bench/steps.py plain ROOT DATA            rdflib parse + pyshacl validate
+    python bench/steps.py queries-kgtool ROOT STORE REPEAT
+    python bench/steps.py queries-raw ROOT (STORE | FILE.nq) REPEAT
+    python bench/steps.py queries-rdflib ROOT FILE.nq CAP [SKIP,...]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def saved_queries(root: Path):
+    """Each saved query with its default parameters bound, as kgtool would run it, and the
+    query text that results (parameters in a VALUES block): the text every engine gets.
+    Queries that call a SERVICE (another server) are left out: the benchmark is local."""
+    sys.path.insert(0, str(ROOT))
+    from kgtool import queries
+
+    for query in queries.catalogue(Path(root) / "queries"):
+        if re.search(r"\bSERVICE\b", query.text, re.I):
+            continue
+        bindings = queries.bind(query, {})
+        prepare = getattr(queries, "prepare", None)
+        yield query, bindings, prepare(query, bindings) if prepare else queries.with_values_block(query.text, bindings)
+
+
+def timed(function, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def plain(root: str, data: str) -> dict:
+    """The plain way: rdflib parses every file into one graph, pyshacl validates it with the
+    ontology as ont_graph (as kgtool does), no inference."""
+    import rdflib
+    from pyshacl import validate
+
+    rdflib.NORMALIZE_LITERALS = False
+    root, start = Path(root), time.perf_counter()
+    data_graph, ontology, shapes = rdflib.Graph(), rdflib.Graph(), rdflib.Graph()
+    for path in sorted(Path(data).rglob("*.ttl")):
+        data_graph.parse(path, format="turtle")
+    ontology.parse(root / "ontology" / "biopolicy.ttl", format="turtle")
+    for path in sorted((root / "shapes").glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    parsed = time.perf_counter()
+    conforms, report, _ = validate(data_graph, shacl_graph=shapes, ont_graph=ontology, inference="none")
+    done = time.perf_counter()
+    results = len(set(report.subjects(rdflib.RDF.type, rdflib.SH.ValidationResult)))
+    return {"parse": parsed - start, "validate": done - parsed, "triples": len(data_graph),
+            "conforms": bool(conforms), "results": results}
+
+
+def queries_kgtool(root: str, store_dir: str, repeat: str) -> dict:
+    """Each saved query through kgtool on its persistent store: bind, run, format as TSV."""
+    from kgtool.queries import format_results, run
+    from kgtool.store import open_existing
+
+    store, out = open_existing(Path(store_dir)), {}
+    for query, bindings, _ in saved_queries(root):
+        seconds, data = timed(lambda: format_results(run(store, query, bindings), "tsv"), int(repeat))
+        out[query.name] = {"seconds": seconds, "rows": data.count(b"\n") - 1}
+    return out
+
+
+def queries_raw(root: str, location: str, repeat: str) -> dict:
+    """The same query texts straight on pyoxigraph: on the same store directory (read-only),
+    or on an in-memory store loaded from an N-Quads file; answers serialized as TSV."""
+    import pyoxigraph as ox
+
+    if location.endswith(".nq"):
+        store = ox.Store()
+        store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
+    else:
+        store = ox.Store.read_only(location)
+    out = {}
+    for query, _, text in saved_queries(root):
+        def answer():
+            return store.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
+        seconds, data = timed(answer, int(repeat))
+        out[query.name] = {"seconds": seconds, "rows": data.count(b"\n") - 1}
+    return out
+
+
+class Timeout(Exception):
+    pass
+
+
+def queries_rdflib(root: str, nquads: str, cap: str, skip: str = "") -> dict:
+    """The same query texts on rdflib's SPARQL engine over a Dataset whose default graph is
+    the union; each query stopped after CAP seconds (reported as a timeout). Queries in SKIP
+    timed out at a smaller size already and are not run."""
+    import rdflib
+
+    rdflib.NORMALIZE_LITERALS = False
+
+    def alarm(*_):
+        raise Timeout()
+
+    signal.signal(signal.SIGALRM, alarm)
+    start = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(nquads, format="nquads")
+    out = {"(load)": {"seconds": time.perf_counter() - start}}
+    for query, _, text in saved_queries(root):
+        if query.name in skip.split(","):
+            out[query.name] = {"timeout": True, "skipped": True}
+            continue
+        signal.alarm(int(cap))
+        start = time.perf_counter()
+        try:
+            rows = len(list(dataset.query(text)))
+            out[query.name] = {"seconds": time.perf_counter() - start, "rows": rows}
+        except Timeout:
+            out[query.name] = {"timeout": True}
+        except Exception as error:  # rdflib refusing a query is a result too
+            out[query.name] = {"error": f"{type(error).__name__}: {error}"[:200]}
+        finally:
+            signal.alarm(0)
+    return out
+
+
+STEPS = {"plain": plain, "queries-kgtool": queries_kgtool, "queries-raw": queries_raw,
+         "queries-rdflib": queries_rdflib}
+
+if __name__ == "__main__":
+    print(json.dumps(STEPS[sys.argv[1]](*sys.argv[2:])))

@@ -1,0 +1,335 @@
+"""kgtool serve: the read-only SPARQL endpoint answers the SPARQL 1.1 Protocol (a SPARQLWrapper
+client against the running server), and the web pages work in a headless Chromium (the
+system's, driven by Selenium). The server runs as `kgtool serve` on 127.0.0.1 on a free
+port over the project's own data, and is stopped when the module ends.
+
+Expected values come from the data files (labels, dates of the sources, Wikidata items)
+and from docs/ (the derived EO 14081 due dates), not from the code under test."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
+
+import servers
+from conftest import BP, REPO
+from kgtool.endpoint import Limits, Refused, accepted, evaluate, is_update
+
+EO = BP + "document/eo-14081"
+EO_COMMENTARY_LABEL = "Gu Yang, Zheng Duzhiyun and You Pengfei's commentary on Executive Order 14081"
+MAX_ROWS = 25
+SCREENSHOTS = REPO / "dist" / "screenshots"
+PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = servers.free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "kgtool.cli", "--root", str(REPO), "serve",
+               "--host", "127.0.0.1", "--port", str(port), "--max-rows", str(MAX_ROWS)]
+    with servers.running(command, base + "/", tmp_path_factory.mktemp("serve") / "serve.log"):
+        yield base
+
+
+def client(server: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(server + "/sparql")
+    sparql.setQuery(PREFIXES + query)
+    sparql.setReturnFormat(fmt)
+    return sparql
+
+
+def http(url: str, data: bytes | None = None, headers: dict | None = None):
+    """(status, headers, body) of a request, also for 4xx and 5xx answers."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+# The SPARQL 1.1 Protocol ---------------------------------------------------------------
+
+def test_select_in_json(server):
+    result = client(server, f"SELECT ?label WHERE {{ <{EO}> rdfs:label ?label }}").queryAndConvert()
+    labels = {(b["label"]["value"], b["label"].get("xml:lang")) for b in result["results"]["bindings"]}
+    assert ("Executive Order 14081", "en") in labels
+    assert ("第14081号行政命令", "zh") in labels
+
+
+def test_select_in_csv(server):
+    query = f"SELECT ?date WHERE {{ ?signing prov:generated <{EO}> ; dcterms:date ?date }}"
+    text = client(server, query, CSV).queryAndConvert().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["date"]
+    assert ["2022-09-12"] in rows[1:]
+
+
+def test_ask(server):
+    assert client(server, f"ASK {{ <{EO}> rdfs:label 'Executive Order 14081'@en }}").queryAndConvert()["boolean"] is True
+    assert client(server, f"ASK {{ <{EO}> rdfs:label 'no such label'@en }}").queryAndConvert()["boolean"] is False
+
+
+def count_rows(body: bytes, kind: str) -> int:
+    if kind == "text/csv":  # pyoxigraph does not read CSV results (lossy); the csv module does
+        return len(list(csv.reader(io.StringIO(body.decode("utf-8"))))) - 1
+    fmt = {"text/tab-separated-values": ox.QueryResultsFormat.TSV,
+           "application/sparql-results+xml": ox.QueryResultsFormat.XML}[kind]
+    return len(list(ox.parse_query_results(body, format=fmt)))
+
+
+@pytest.mark.parametrize("accept, kind", [
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/html;q=0.9, text/csv", "text/csv"),
+])
+def test_results_format_follows_the_accept_header(server, accept, kind):
+    query = urllib.parse.urlencode({"query": f"SELECT ?s WHERE {{ ?s ?p <{EO}> }} LIMIT 3"})
+    status, headers, body = http(f"{server}/sparql?{query}", headers={"Accept": accept})
+    assert status == 200
+    assert headers["Content-Type"].split(";")[0] == kind
+    assert count_rows(body, kind) == 3
+
+
+def test_query_as_post_body(server):
+    status, _, body = http(server + "/sparql", f"ASK {{ <{EO}> ?p ?o }}".encode(),
+                           {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert status == 200 and b"true" in body
+
+
+def test_row_cap(server):
+    query = urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"})
+    status, headers, body = http(f"{server}/sparql?{query}", headers={"Accept": "application/sparql-results+json"})
+    assert status == 200
+    assert len(list(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))) == MAX_ROWS
+    assert headers["X-Kgtool-Truncated"] == str(MAX_ROWS)
+
+
+def test_update_by_post_is_refused(server):
+    sparql = SPARQLWrapper(server + "/sparql")
+    sparql.setMethod(POST)
+    sparql.setQuery("INSERT DATA { <urn:kgtool:test> <urn:kgtool:p> 'written' }")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        sparql.query()
+    assert 400 <= refused.value.code < 500
+    assert client(server, "ASK { <urn:kgtool:test> ?p ?o }").queryAndConvert()["boolean"] is False
+
+
+@pytest.mark.parametrize("body, kind", [
+    (b"INSERT DATA { <urn:kgtool:test> <urn:kgtool:p> 'written' }", "application/sparql-update"),
+    (urllib.parse.urlencode({"query": "PREFIX x: <urn:x:> INSERT DATA { <urn:kgtool:test> x:p 'w' }"}).encode(),
+     "application/x-www-form-urlencoded"),
+    (urllib.parse.urlencode({"update": "CLEAR ALL"}).encode(), "application/x-www-form-urlencoded"),
+])
+def test_every_form_of_update_is_refused(server, body, kind):
+    status, _, _ = http(server + "/sparql", body, {"Content-Type": kind})
+    assert 400 <= status < 500
+    status, _, answer = http(f"{server}/sparql?{urllib.parse.urlencode({'query': f'ASK {{ <{EO}> ?p ?o }}'})}")
+    assert status == 200 and b"true" in answer  # the data is still there
+
+
+@pytest.fixture
+def witness():
+    """A local HTTP server that records every request it gets: a SERVICE call that got
+    through would show up here."""
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_service_is_refused(server, witness):
+    url, hits = witness
+    sparql = client(server, f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        sparql.query()
+    assert 400 <= refused.value.code < 500
+    assert "SERVICE" in refused.value.read().decode()
+    assert hits == []
+
+
+def test_bad_query_is_a_400(server):
+    status, _, body = http(f"{server}/sparql?{urllib.parse.urlencode({'query': 'SELEKT nothing'})}")
+    assert status == 400 and body
+
+
+# The endpoint's parts, without a server ------------------------------------------------
+
+@pytest.mark.parametrize("text, update", [
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", True),
+    ("PREFIX insert: <urn:x:>\nBASE <urn:y:>\n# DELETE in a comment\nDROP ALL", True),
+    ("PREFIX delete: <urn:x:>\nSELECT * WHERE { ?s delete:p 'INSERT' }", False),
+    ("# INSERT DATA\nASK { ?s ?p ?o }", False),
+])
+def test_is_update(text, update):
+    assert is_update(text) is update
+
+
+def test_accept_header_ranked_by_quality():
+    assert accepted("text/csv;q=0.5, application/sparql-results+json, text/tsv;q=0") == \
+        ["application/sparql-results+json", "text/csv"]
+
+
+def test_evaluate_stops_at_the_row_cap(mini_store):
+    answer = evaluate(mini_store, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {}, Limits(max_rows=3))
+    assert len(answer.rows) == 3 and answer.truncated
+
+
+def test_evaluate_stops_when_the_time_is_up(mini_store):
+    with pytest.raises(Refused) as refused:
+        evaluate(mini_store, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {}, Limits(timeout=-1))
+    assert refused.value.status == 503
+
+
+# The pages, in a browser ---------------------------------------------------------------
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from the system packages (chromium, chromium-driver); nothing is
+    downloaded. Missing, the tests skip, unless KGTOOL_REQUIRE_BROWSER is set (as in CI)."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if os.environ.get("KGTOOL_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed (apt-get install chromium chromium-driver)")
+        pytest.skip("no system Chromium (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="kgtool-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,900", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(10)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(browser, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def by_id(browser, element_id: str):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, element_id)
+
+
+def test_home_runs_a_saved_query_and_links_to_entity_pages(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/?lang=en")
+    assert "graph:sources/eo-14081-commentary" in by_id(browser, "graphs").text
+    assert "Executive order" in by_id(browser, "classes").text  # bpo:ExecutiveOrder's label
+    screenshot(browser, "home")
+    by_id(browser, "query-documents-overview").find_element(By.TAG_NAME, "button").click()
+    by_id(browser, "results").find_element(By.LINK_TEXT, "Executive Order 14081").click()
+    assert browser.current_url.endswith("/id/document/eo-14081")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Executive Order 14081"
+    graphs = [section.text for section in browser.find_elements(By.CSS_SELECTOR, "section.graph")]
+    commentary = [text for text in graphs if "graph:sources/eo-14081-commentary" in text]
+    assert commentary and EO_COMMENTARY_LABEL in commentary[0]  # provenance: graph and source document
+    screenshot(browser, "entity")
+
+
+def test_form_parameters_are_bound_not_pasted(server, browser):
+    from selenium.webdriver.common.by import By
+
+    def search(text: str) -> str:
+        browser.get(server + "/?lang=en")
+        field = by_id(browser, "query-search-labels").find_element(By.NAME, "text")
+        field.clear()
+        field.send_keys(text)
+        field.submit()
+        return by_id(browser, "results").text
+
+    assert "WuXi AppTec" in search("WuXi")
+    assert "WuXi AppTec" not in search('x")) } UNION { ?entity ?p ?matched_name } #')
+
+
+def test_language_switch_and_fallback(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/document/eo-14081?lang=en")
+    by_id(browser, "lang-zh").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "第14081号行政命令"
+    assert "Executive Order 14081" in browser.page_source  # the other language is still shown
+    browser.get(server + "/")  # no ?lang: the cookie keeps Chinese
+    assert "行政命令" in by_id(browser, "classes").text
+    by_id(browser, "lang-en").click()
+    assert "Executive order" in by_id(browser, "classes").text
+
+
+def test_entity_page_links_to_wikidata(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/id/agency/us-dod?lang=en")
+    links = [a.get_attribute("href") for a in by_id(browser, "external").find_elements(By.TAG_NAME, "a")]
+    assert "https://www.wikidata.org/wiki/Q11209" in links  # data/links/identifiers.ttl
+    incoming = by_id(browser, "incoming").text
+    assert "graph:sources/eo-14081-commentary" in incoming
+
+
+def test_timeline_shows_deadlines_and_events(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/timeline?lang=en")
+    svg = by_id(browser, "timeline")
+    items = svg.find_elements(By.CSS_SELECTOR, "a.item")
+    dates = [item.get_attribute("data-date") for item in items]
+    assert dates == sorted(dates)
+    # EO 14081 signed 2022-09-12: 180, 200 and 240 days later (docs/, the derived graph); the summit
+    for day in ("2023-03-11", "2023-03-31", "2023-05-10", "2022-09-14"):
+        assert day in dates
+        assert day in svg.text
+    links = {item.get_attribute("data-date"): item.get_dom_attribute("href") for item in items}
+    assert links["2022-09-14"].endswith("/id/event/wh-biotech-summit-2022")
+    for day in ("2023-03-11", "2023-03-31", "2023-05-10"):
+        assert "/id/measure/" in links[day]
+    screenshot(browser, "timeline")
+    browser.get(server + "/timeline?lang=zh")
+    assert "白宫生物技术和生物制造峰会" in by_id(browser, "timeline").text
