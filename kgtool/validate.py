@@ -202,11 +202,8 @@ OWL2_DATATYPES = {
 }
 
 
-def reasoner_input(sources: Sources, union: Graph) -> Graph:
-    """The ontology (datatypes outside the OWL 2 map widened to rdfs:Literal) plus the
-    rdf:type assertions to classes it mentions and its object properties between IRIs.
-    Literals are left to SHACL."""
-    ontology = sources.ontology
+def reasoner_ontology(ontology: Graph) -> Graph:
+    """The ontology, datatypes outside the OWL 2 map widened to rdfs:Literal."""
     owl_input = Graph()
     for s, p, o in ontology:
         if isinstance(o, Literal) and o.datatype is not None and o.datatype not in OWL2_DATATYPES:
@@ -214,35 +211,102 @@ def reasoner_input(sources: Sources, union: Graph) -> Graph:
         if isinstance(o, URIRef) and str(o).startswith(str(XSD)) and o not in OWL2_DATATYPES:
             o = RDFS.Literal
         owl_input.add((s, p, o))
-    known_classes = set(ontology.subjects()) | set(ontology.objects())
-    object_properties = set(ontology.subjects(RDF.type, OWL.ObjectProperty))
-    for s, p, o in union:
-        if not (isinstance(s, URIRef) and isinstance(o, URIRef)) or (s, None, None) in ontology:
-            continue
-        if (p == RDF.type and o in known_classes) or p in object_properties:
-            owl_input.add((s, p, o))
     return owl_input
 
 
-def owl_results(sources: Sources, union: Graph) -> list[Result]:
-    """Ask HermiT whether the ontology plus the data is consistent, and which classes
-    can have no members."""
+def reasoner_assertions(sources: Sources, union: Graph) -> list[tuple]:
+    """The data's rdf:type assertions to classes the ontology mentions and its object
+    properties between IRIs (subjects the ontology describes left out). Literals are left to
+    SHACL."""
+    ontology = sources.ontology
+    described = set(ontology.subjects())
+    known_classes = described | set(ontology.objects())
+    assertions = []
+    for p in [RDF.type, *ontology.subjects(RDF.type, OWL.ObjectProperty)]:
+        for s, o in union.subject_objects(p):
+            if isinstance(s, URIRef) and isinstance(o, URIRef) and s not in described \
+                    and (p != RDF.type or o in known_classes):
+                assertions.append((s, p, o))
+    return assertions
+
+
+def reasoner_input(sources: Sources, union: Graph) -> Graph:
+    """What HermiT checks: the ontology plus the data's types and links."""
+    owl_input = reasoner_ontology(sources.ontology)
+    for triple in reasoner_assertions(sources, union):
+        owl_input.add(triple)
+    return owl_input
+
+
+def abstract_assertions(assertions: list[tuple], ontology: Graph) -> list[tuple]:
+    """The assertions with every individual replaced by one representative of its kind:
+    the same asserted types, the same properties out of it and the same into it.
+
+    Sound for consistency: mapping each individual to its representative is a homomorphism,
+    so a model of (ontology + abstraction) gives a model of (ontology + assertions) with the
+    same class extensions. Individuals the ontology names (nominals such as bpo:AtLeast) or
+    that owl:sameAs links stay themselves, and the input has no owl:differentFrom. Hence a
+    consistent abstraction means consistent data, and a class satisfiable with the
+    abstraction is satisfiable with the data; only the other outcomes need the full check.
+    Literal values are not in the reasoner's input at all, so they cannot matter."""
+    types, outgoing, incoming = defaultdict(set), defaultdict(set), defaultdict(set)
+    keep = set(ontology.subjects()) | set(ontology.objects())
+    for s, p, o in assertions:
+        if p == RDF.type:
+            types[s].add(o)
+        else:
+            outgoing[s].add(p)
+            incoming[o].add(p)
+            if p == OWL.sameAs:
+                keep |= {s, o}
+    kinds: dict = {}
+
+    def kind(node):
+        if node in keep:
+            return node
+        key = (frozenset(types[node]), frozenset(outgoing[node]), frozenset(incoming[node]))
+        return kinds.setdefault(key, URIRef(f"urn:kgtool:kind:{len(kinds)}"))
+
+    return list({(kind(s), p, o if p == RDF.type else kind(o)) for s, p, o in assertions})
+
+
+def hermit(ontology: Graph, assertions: list[tuple]) -> tuple[bool, list[str]]:
+    """HermiT's verdict on the ontology plus assertions: consistent or not, and the IRIs of
+    the classes that can have no members."""
     import owlready2
 
+    owl_input = Graph()
+    owl_input += ontology
+    for triple in assertions:
+        owl_input.add(triple)
     world = owlready2.World()
-    data = reasoner_input(sources, union).serialize(format="nt", encoding="utf-8")
+    data = owl_input.serialize(format="nt", encoding="utf-8")
     world.get_ontology("https://w3id.org/biopolicy/graph/reasoner-input").load(fileobj=io.BytesIO(data), format="ntriples")
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError:
+        return False, []
+    except Exception as error:  # Java missing, HermiT refusing the input...
+        raise ValidationError(f"the OWL reasoner could not run ({error}); use --no-owl to skip it") from None
+    return True, [c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing]
+
+
+def owl_results(sources: Sources, union: Graph) -> list[Result]:
+    """Ask HermiT whether the ontology plus the data is consistent, and which classes
+    can have no members. HermiT first sees one individual per kind (abstract_assertions);
+    only when that finds a problem does it check every individual, which decides."""
+    ontology = reasoner_ontology(sources.ontology)
+    assertions = reasoner_assertions(sources, union)
+    abstract = abstract_assertions(assertions, sources.ontology)
+    consistent, unsatisfiable = hermit(ontology, abstract) if len(abstract) < len(assertions) else (False, [])
+    if not consistent or unsatisfiable:
+        consistent, unsatisfiable = hermit(ontology, assertions)
+    if not consistent:
         return [Result(sources.path_of(ONTOLOGY_GRAPH), "(the whole graph)", "", "kgtool:owl-consistency",
                        VIOLATION, "HermiT finds the ontology plus the data's types and links inconsistent; "
                        "look for an individual in disjoint classes or a functional property with two values")]
-    except Exception as error:  # Java missing, HermiT refusing the input...
-        raise ValidationError(f"the OWL reasoner could not run ({error}); use --no-owl to skip it") from None
-    return [Result(sources.path_of(ONTOLOGY_GRAPH), show(URIRef(c.iri)), "", "kgtool:owl-unsatisfiable-class",
-                   WARNING, "HermiT finds this class can have no members")
-            for c in world.inconsistent_classes() if c is not owlready2.Nothing]
+    return [Result(sources.path_of(ONTOLOGY_GRAPH), show(URIRef(iri)), "", "kgtool:owl-unsatisfiable-class",
+                   WARNING, "HermiT finds this class can have no members") for iri in unsatisfiable]
 
 
 def validate(sources: Sources, shapes: Graph, owl: bool = True) -> Report:
