@@ -55,7 +55,8 @@ def open_project_store(project: Project) -> ox.Store:
 
 def unlinked_entities(store: ox.Store) -> list[Entity]:
     """Entities of the linkable classes with no owl:sameAs to Wikidata, each with its most
-    specific linkable class (EXPECTED_TYPES order), in IRI order."""
+    specific linkable class (EXPECTED_TYPES order), in IRI order. Proposed bodies are left
+    out: as far as their sources say they do not exist, so no item can be the same thing."""
     classes = " ".join(f"<{c}>" for c in LINKABLE_CLASSES)
     rows = store.query(f"""
         PREFIX bpo: <{BPO_IRI}>
@@ -65,6 +66,7 @@ def unlinked_entities(store: ox.Store) -> list[Entity]:
           VALUES ?class {{ {classes} }}
           ?entity a/rdfs:subClassOf* ?class .
           FILTER(STRSTARTS(STR(?entity), "{BP_IRI}"))
+          FILTER NOT EXISTS {{ ?entity a bpo:ProposedBody }}
           FILTER NOT EXISTS {{ ?entity owl:sameAs ?linked FILTER(STRSTARTS(STR(?linked), "{WD}")) }}
           OPTIONAL {{ ?entity rdfs:label ?en FILTER(LANG(?en) = "en") }}
           OPTIONAL {{ ?entity rdfs:label ?zh FILTER(LANG(?zh) = "zh") }}

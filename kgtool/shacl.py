@@ -75,7 +75,7 @@ def to_rdflib(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 class Compiler:
@@ -322,7 +322,7 @@ def well_typed(lexical: str, datatype) -> bool:
     from datetime import date, datetime, time
     from decimal import Decimal
 
-    literal = Literal(lexical, datatype=datatype)
+    literal = Literal(lexical, datatype=datatype, normalize=False)
     if getattr(literal, "ill_typed", None) is True:
         return False
     expected = {XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,

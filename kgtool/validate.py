@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
@@ -104,6 +105,7 @@ def shacl_results(sources: Sources, shapes: Graph, engine: str = "compiled") -> 
     _, report_graph, _ = pyshacl_validate(
         sources.union(ontology=False), shacl_graph=shapes, ont_graph=sources.ontology, inference="none"
     )
+    rdflib.NORMALIZE_LITERALS = False  # pyshacl sets it back to True on its way out (see sources.py)
     return [shacl_result(sources, shapes, report_graph, node)
             for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
 
