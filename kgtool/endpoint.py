@@ -25,10 +25,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .queries import QueryError, check_services, significant_tokens, to_iri
+from .queries import UPDATE_FORMS, QueryError, check_services, query_form, to_iri
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 RESULT_TYPES = {  # SELECT and ASK: media type -> format; the first is the default
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -108,19 +107,9 @@ async def read_request(request: Request) -> Asked:
 
 
 def is_update(text: str) -> bool:
-    """Whether the first keyword after the prologue (PREFIX, BASE) is an update operation."""
-    tokens = [t for t in significant_tokens(text) if t.lastgroup == "word"]
-    skip_next = False
-    for token in tokens:
-        word = token.group().upper()
-        if skip_next or word == "BASE":
-            skip_next = False
-            continue
-        if word == "PREFIX":
-            skip_next = True  # the prefix's name
-            continue
-        return word in UPDATE_WORDS
-    return False
+    """Whether the first keyword after the prologue starts a SPARQL Update; anything else
+    that is not a query is left to the parser, which answers 400."""
+    return query_form(text) in UPDATE_FORMS
 
 
 def check(req: Asked, limits: Limits) -> None:

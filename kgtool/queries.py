@@ -332,6 +332,7 @@ def check_services(text: str, allowed: list[str]) -> None:
 # Read-only ---------------------------------------------------------------------------
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 UPDATE_OPERATIONS = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA", "DeleteWhere": "DELETE WHERE",
                      "Modify": "DELETE/INSERT", "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP",
                      "Create": "CREATE", "Add": "ADD", "Move": "MOVE", "Copy": "COPY"}

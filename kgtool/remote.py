@@ -262,15 +262,13 @@ def push(store: ox.Store, endpoint: Endpoint, expected: dict[str, int], prefix: 
 # Queries -------------------------------------------------------------------------------
 
 def query_form(text: str) -> str:
-    """SELECT or ASK: the first keyword outside comments, strings and IRIs."""
-    from .queries import TOKEN
+    """SELECT or ASK, read past the prologue, comments, strings and IRIs (SPARQLWrapper's
+    own guess reads words in comments)."""
+    from .queries import query_form as first_keyword
 
-    for match in TOKEN.finditer(text):
-        word = match.group().upper() if match.lastgroup == "word" else ""
-        if word in ("SELECT", "ASK"):
-            return word
-        if word in ("CONSTRUCT", "DESCRIBE"):
-            break
+    form = first_keyword(text)
+    if form in ("SELECT", "ASK"):
+        return form
     raise RemoteError("only SELECT and ASK queries run on a remote endpoint")
 
 

@@ -361,6 +361,35 @@ def dataset(sources: Sources) -> ox.Store:
     return store
 
 
+def check_lexical_forms(sources: Sources) -> None:
+    """pyoxigraph stores typed literals of the XSD types it knows in canonical form ("PT48H"
+    becomes "P2D", "1.50" becomes "1.5"), which sh:pattern, distinct-value counts and the
+    reported values would see instead of the form written. If any literal of the data is
+    not in the form pyoxigraph keeps, the compiled engine is not used (Unsupported)."""
+    typed = set()
+    for source in sources.graphs.values():
+        for o in source.graph.objects():
+            if isinstance(o, Literal) and ((o.datatype is not None and o.datatype != XSD.string)
+                                           or (o.language and o.language != o.language.lower())):
+                typed.add(o)
+    if not typed:
+        return
+    scratch, predicate = ox.Store(), ox.NamedNode("urn:kgtool:p")
+    ordered = sorted(typed, key=lambda o: (str(o), str(o.datatype), str(o.language)))
+    for i, o in enumerate(ordered):
+        term = ox.Literal(str(o), language=o.language) if o.language else ox.Literal(str(o), datatype=ox.NamedNode(str(o.datatype)))
+        scratch.add(ox.Quad(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, term))
+    for i, o in enumerate(ordered):
+        stored = next(iter(scratch.quads_for_pattern(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, None))).object
+        if stored.value != str(o) or (o.language and stored.language != o.language):
+            raise Unsupported(f"{o.n3()} would be stored as {stored}")
+
+
 def validate(sources: Sources, shapes: Graph, store: ox.Store | None = None) -> list[ShaclResult]:
     """Every result of the shapes over the union of all graphs (the ontology included)."""
-    return Engine(store if store is not None else dataset(sources), shapes).run()
+    engine = Engine(store, shapes) if store is not None else None  # the shapes first: cheap to refuse
+    check_lexical_forms(sources)
+    if engine is None:
+        Compiler(shapes)
+        engine = Engine(dataset(sources), shapes)
+    return engine.run()
