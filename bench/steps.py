@@ -2,9 +2,10 @@
 process of its own (so that its peak memory is its own). Each prints one JSON object.
 
     python bench/steps.py plain ROOT DATA            rdflib parse + pyshacl validate
-    python bench/steps.py queries-kgtool ROOT STORE REPEAT
-    python bench/steps.py queries-raw ROOT (STORE | FILE.nq) REPEAT
-    python bench/steps.py queries-rdflib ROOT FILE.nq CAP [SKIP,...]
+    python bench/steps.py query-names ROOT
+    python bench/steps.py queries-kgtool ROOT STORE REPEAT NAME      one saved query each
+    python bench/steps.py queries-raw ROOT (STORE | FILE.nq) REPEAT NAME
+    python bench/steps.py queries-rdflib ROOT FILE.nq CAP BUDGET [SKIP,...]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def saved_queries(root: Path):
+def saved_queries(root: Path, only: str | None = None):
     """Each saved query with its default parameters bound, as kgtool would run it, and the
     query text that results (parameters in a VALUES block): the text every engine gets.
     Queries that call a SERVICE (another server) are left out: the benchmark is local."""
@@ -28,7 +29,7 @@ def saved_queries(root: Path):
     from kgtool import queries
 
     for query in queries.catalogue(Path(root) / "queries"):
-        if re.search(r"\bSERVICE\b", query.text, re.I):
+        if re.search(r"\bSERVICE\b", query.text, re.I) or (only and query.name != only):
             continue
         bindings = queries.bind(query, {})
         prepare = getattr(queries, "prepare", None)
@@ -36,7 +37,9 @@ def saved_queries(root: Path):
 
 
 def timed(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+    """The median of `repeat` timed calls, after one untimed call that warms the caches
+    (so the engine measured first is not the one that pays for a cold disk)."""
+    times, result = [], function()
     for _ in range(repeat):
         start = time.perf_counter()
         result = function()
@@ -66,20 +69,19 @@ def plain(root: str, data: str) -> dict:
             "conforms": bool(conforms), "results": results}
 
 
-def queries_kgtool(root: str, store_dir: str, repeat: str) -> dict:
-    """Each saved query through kgtool on its persistent store: bind, run, format as TSV."""
+def queries_kgtool(root: str, store_dir: str, repeat: str, name: str) -> dict:
+    """One saved query through kgtool on its persistent store: bind, run, format as TSV."""
     from kgtool.queries import format_results, run
     from kgtool.store import open_existing
 
-    store, out = open_existing(Path(store_dir)), {}
-    for query, bindings, _ in saved_queries(root):
+    store = open_existing(Path(store_dir))
+    for query, bindings, _ in saved_queries(root, name):
         seconds, data = timed(lambda: format_results(run(store, query, bindings), "tsv"), int(repeat))
-        out[query.name] = {"seconds": seconds, "rows": data.count(b"\n") - 1}
-    return out
+        return {"seconds": seconds, "rows": data.count(b"\n") - 1}
 
 
-def queries_raw(root: str, location: str, repeat: str) -> dict:
-    """The same query texts straight on pyoxigraph: on the same store directory (read-only),
+def queries_raw(root: str, location: str, repeat: str, name: str) -> dict:
+    """The same query text straight on pyoxigraph: on the same store directory (read-only),
     or on an in-memory store loaded from an N-Quads file; answers serialized as TSV."""
     import pyoxigraph as ox
 
@@ -88,23 +90,26 @@ def queries_raw(root: str, location: str, repeat: str) -> dict:
         store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
     else:
         store = ox.Store.read_only(location)
-    out = {}
-    for query, _, text in saved_queries(root):
+    for _, _, text in saved_queries(root, name):
         def answer():
             return store.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
         seconds, data = timed(answer, int(repeat))
-        out[query.name] = {"seconds": seconds, "rows": data.count(b"\n") - 1}
-    return out
+        return {"seconds": seconds, "rows": data.count(b"\n") - 1}
+
+
+def query_names(root: str) -> list[str]:
+    return [query.name for query, _, _ in saved_queries(root)]
 
 
 class Timeout(Exception):
     pass
 
 
-def queries_rdflib(root: str, nquads: str, cap: str, skip: str = "") -> dict:
+def queries_rdflib(root: str, nquads: str, cap: str, budget: str, skip: str = "") -> dict:
     """The same query texts on rdflib's SPARQL engine over a Dataset whose default graph is
-    the union; each query stopped after CAP seconds (reported as a timeout). Queries in SKIP
-    timed out at a smaller size already and are not run."""
+    the union; each query stopped after CAP seconds (reported as a timeout), and none started
+    once the queries took BUDGET seconds in all. Queries in SKIP timed out at a smaller size
+    already and are not run (a timeout again)."""
     import rdflib
 
     rdflib.NORMALIZE_LITERALS = False
@@ -117,9 +122,13 @@ def queries_rdflib(root: str, nquads: str, cap: str, skip: str = "") -> dict:
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(nquads, format="nquads")
     out = {"(load)": {"seconds": time.perf_counter() - start}}
+    spent = 0.0
     for query, _, text in saved_queries(root):
         if query.name in skip.split(","):
             out[query.name] = {"timeout": True, "skipped": True}
+            continue
+        if spent > float(budget):
+            out[query.name] = {"budget": True}
             continue
         signal.alarm(int(cap))
         start = time.perf_counter()
@@ -132,11 +141,12 @@ def queries_rdflib(root: str, nquads: str, cap: str, skip: str = "") -> dict:
             out[query.name] = {"error": f"{type(error).__name__}: {error}"[:200]}
         finally:
             signal.alarm(0)
+            spent += time.perf_counter() - start
     return out
 
 
 STEPS = {"plain": plain, "queries-kgtool": queries_kgtool, "queries-raw": queries_raw,
-         "queries-rdflib": queries_rdflib}
+         "queries-rdflib": queries_rdflib, "query-names": query_names}
 
 if __name__ == "__main__":
     print(json.dumps(STEPS[sys.argv[1]](*sys.argv[2:])))

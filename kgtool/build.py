@@ -60,7 +60,7 @@ def check(project: Project, owl: bool = True) -> tuple[Sources, Report, list[str
     for message in skipped:
         print(f"kgtool: warning: no derived due date for {message}", file=sys.stderr)
     with stage("validate" + ("" if owl else " (without OWL)")):
-        report = validate(sources, shapes, owl=owl)
+        report = validate(sources, shapes, owl=owl, timer=lambda name: stage(f"validate: {name}"))
     return sources, report, skipped
 
 

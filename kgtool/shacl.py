@@ -14,6 +14,7 @@ Errors inside SPARQL expressions count as "does not conform", never as a silent 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -56,7 +57,16 @@ NODE_KINDS = {
 # Datatypes whose every lexical form is valid: checked in SPARQL alone. Others go through
 # rdflib's own parsing of each distinct lexical form, as pyshacl does (ill_typed).
 STRING_TYPES = {XSD.string, RDF.langString}
-PYTHON_TYPES = {XSD.integer: int, XSD.float: float, XSD.boolean: bool}
+# A typed literal whose written form pyoxigraph would store differently ("P18M" as "P1Y6M")
+# is loaded with the datatype WRITTEN + its datatype IRI, which pyoxigraph leaves alone;
+# the expressions below read its datatype and value through DT and VALUE.
+WRITTEN = "urn:kgtool:written:"
+DT = ('IF(STRSTARTS(STR(DATATYPE({v})), "' + WRITTEN + '"), IRI(STRAFTER(STR(DATATYPE({v})), "'
+      + WRITTEN + '")), DATATYPE({v}))')
+VALUE = 'IF(isLiteral({v}) && STRSTARTS(STR(DATATYPE({v})), "' + WRITTEN + '"), STRDT(STR({v}), ' + DT + '), {v})'
+
+
+SPARQL_ON_LITERALS = re.compile(r"DATATYPE|STR|LANG|REGEX|[<>=]\s|xsd:|isLiteral|sameTerm", re.I)
 
 
 def nt(term) -> str:
@@ -75,7 +85,19 @@ def to_rdflib(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    return Literal(term.value, datatype=URIRef(term.datatype.value.removeprefix(WRITTEN)), normalize=False)
+
+
+def to_ox(term, written: set):
+    """An rdflib term as a pyoxigraph term (blank nodes keep rdflib's names)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    datatype = term.datatype or XSD.string
+    return ox.Literal(str(term), datatype=ox.NamedNode((WRITTEN if term in written else "") + datatype))
 
 
 class Compiler:
@@ -139,7 +161,7 @@ class Compiler:
         if p == SH.datatype:
             if o not in STRING_TYPES:
                 raise Unsupported(f"sh:datatype {o} inside another shape")
-            return f"COALESCE(isLiteral({v}) && DATATYPE({v}) = {nt(o)}, false)"
+            return f"COALESCE(isLiteral({v}) && {DT.format(v=v)} = {nt(o)}, false)"
         if p == SH.nodeKind:
             return NODE_KINDS[o].format(v=v)
         if p == SH.pattern:
@@ -153,7 +175,7 @@ class Compiler:
             return "(" + " || ".join(f"sameTerm({v}, {nt(x)})" for x in self.items(o)) + ")" if self.items(o) else "false"
         comparisons = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
         if p in comparisons:
-            return f"COALESCE({v} {comparisons[p]} {nt(o)}, false)"
+            return f"COALESCE({VALUE.format(v=v)} {comparisons[p]} {nt(o)}, false)"
         if p == SH["not"]:
             return f"!{self.conforms(o, v)}"
         if p == SH["or"]:
@@ -166,8 +188,8 @@ class Compiler:
 class Engine:
     """Each shape with targets, its constraints, one query each."""
 
-    def __init__(self, store: ox.Store, shapes: Graph):
-        self.store, self.c, self.g = store, Compiler(shapes), shapes
+    def __init__(self, store: ox.Store, shapes: Graph, compiler: Compiler | None = None):
+        self.store, self.c, self.g = store, compiler or Compiler(shapes), shapes
         self.results: list[ShaclResult] = []
         self.prefixes = {str(p): str(ns) for p, ns in shapes.namespaces()}
 
@@ -210,7 +232,7 @@ class Engine:
                      SH.minExclusive, SH.maxExclusive, SH["not"], SH["or"]):
                 component = SH[component_name(p)]
                 test = self.c.value_test(shape, p, o, "?value")
-                for row in self.select(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!({test})) }}"):
+                for row in self.select(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!COALESCE({test}, false)) }}"):
                     emit(row["this"], row["value"], component)
             elif p == SH.datatype:
                 for this, value in self.datatype_failures(focus, values, o):
@@ -240,6 +262,8 @@ class Engine:
             elif p == SH.sparql:
                 self.sparql(shape, focus, path_node, o, emit)
             elif p == SH.property:
+                if path is not None:
+                    raise Unsupported(f"sh:property inside the property shape {shape}")
                 self.check(o, focus, shape)
             elif p in (SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.flags):
                 continue  # read with sh:qualifiedValueShape and sh:pattern
@@ -251,11 +275,11 @@ class Engine:
             raise Unsupported(f"sh:datatype {datatype}")
         dt = nt(datatype)
         rows = [(r["this"], r["value"]) for r in self.select(
-            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!COALESCE(isLiteral(?value) && DATATYPE(?value) = {dt}, false)) }}")]
+            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!COALESCE(isLiteral(?value) && {DT.format(v='?value')} = {dt}, false)) }}")]
         if datatype in STRING_TYPES:
             return rows
         candidates = [r["value"] for r in self.select(
-            f"SELECT DISTINCT ?value WHERE {{ {focus} {values} FILTER(isLiteral(?value) && DATATYPE(?value) = {dt}) }}")]
+            f"SELECT DISTINCT ?value WHERE {{ {focus} {values} FILTER(isLiteral(?value) && {DT.format(v='?value')} = {dt}) }}")]
         bad = [v for v in candidates if not well_typed(v.value, datatype)]
         if bad:
             listed = " ".join(str(v) for v in bad)
@@ -267,7 +291,7 @@ class Engine:
         if self.c.one(shape, SH.qualifiedValueShapesDisjoint) is not None:
             raise Unsupported("sh:qualifiedValueShapesDisjoint")
         test = self.c.conforms(value_shape, "?value")
-        counted = (f"SELECT ?this (SUM(IF(BOUND(?value) && {test}, 1, 0)) AS ?n) WHERE {{ "
+        counted = (f"SELECT ?this (SUM(IF(COALESCE(BOUND(?value) && {test}, false), 1, 0)) AS ?n) WHERE {{ "
                    f"{{ SELECT DISTINCT ?this ?value WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} }} }} GROUP BY ?this")
         low, high = self.c.one(shape, SH.qualifiedMinCount), self.c.one(shape, SH.qualifiedMaxCount)
         for bound, compare, component in ((low, "<", SH.QualifiedMinCountConstraintComponent),
@@ -308,8 +332,6 @@ def component_name(parameter: URIRef) -> str:
 
 def format_message(message: Literal, bound: dict) -> Literal:
     """{?value} and {$this} in a SPARQL constraint's message, filled as pyshacl fills them."""
-    import re
-
     text = str(message)
     for name, term in bound.items():
         text = re.sub(r"\{[?$]" + name + r"\}", str(term), text)
@@ -332,16 +354,15 @@ def well_typed(lexical: str, datatype) -> bool:
 
 # The store the queries run on -----------------------------------------------------------
 
-def dataset(sources: Sources) -> ox.Store:
-    """Every graph in an in-memory store. Files are parsed by pyoxigraph; a graph whose
-    triple count differs from rdflib's parse, or that has blank nodes (whose names must be
-    rdflib's so that results can name their file), and graphs without a file, are copied
-    from rdflib instead."""
+def dataset(sources: Sources, written: dict) -> ox.Store:
+    """Every graph in an in-memory store. Files are parsed by pyoxigraph; graphs without a
+    file, graphs whose triple count differs from rdflib's parse, graphs with blank nodes
+    (whose names must be rdflib's, so that results can name their file) and graphs with
+    literals in `written` (see written_forms) are copied from rdflib instead."""
     store = ox.Store()
-    copy = []
+    copy = [name for name, source in sources.graphs.items() if source.path is None or name in written]
     for name, source in sources.graphs.items():
-        if source.path is None:
-            copy.append(name)
+        if name in copy:
             continue
         try:
             store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE,
@@ -356,40 +377,40 @@ def dataset(sources: Sources) -> ox.Store:
             store.clear_graph(ox.NamedNode(str(name)))
             copy.append(name)
     for name in copy:
-        data = sources.graphs[name].graph.serialize(format="nt", encoding="utf-8")
-        store.extend(ox.parse(data.replace(b" .\n", f" <{name}> .\n".encode()), format=ox.RdfFormat.N_QUADS))
+        forms, graph = written.get(name, set()), ox.NamedNode(str(name))
+        store.extend(ox.Quad(to_ox(s, forms), to_ox(p, forms), to_ox(o, forms), graph)
+                     for s, p, o in sources.graphs[name].graph)
     return store
 
 
-def check_lexical_forms(sources: Sources) -> None:
-    """pyoxigraph stores typed literals of the XSD types it knows in canonical form ("PT48H"
-    becomes "P2D", "1.50" becomes "1.5"), which sh:pattern, distinct-value counts and the
-    reported values would see instead of the form written. If any literal of the data is
-    not in the form pyoxigraph keeps, the compiled engine is not used (Unsupported)."""
-    typed = set()
-    for source in sources.graphs.values():
-        for o in source.graph.objects():
-            if isinstance(o, Literal) and ((o.datatype is not None and o.datatype != XSD.string)
-                                           or (o.language and o.language != o.language.lower())):
-                typed.add(o)
-    if not typed:
-        return
-    scratch, predicate = ox.Store(), ox.NamedNode("urn:kgtool:p")
-    ordered = sorted(typed, key=lambda o: (str(o), str(o.datatype), str(o.language)))
+def written_forms(sources: Sources) -> dict:
+    """Per graph, its typed literals that pyoxigraph would store in another form than the
+    one written ("PT48H" as "P2D", "1.50" as "1.5"); sh:pattern, distinct-value counts and
+    the reported values must see the written form. A language tag pyoxigraph would change
+    makes the data Unsupported."""
+    found, per_graph = set(), {}
+    for name, source in sources.graphs.items():
+        mine = {o for o in source.graph.objects() if isinstance(o, Literal) and (
+            (o.datatype is not None and o.datatype != XSD.string) or (o.language and o.language != o.language.lower()))}
+        per_graph[name] = mine
+        found |= mine
+    scratch, predicate, changed = ox.Store(), ox.NamedNode("urn:kgtool:p"), set()
+    ordered = sorted(found, key=lambda o: (str(o), str(o.datatype), str(o.language)))
     for i, o in enumerate(ordered):
-        term = ox.Literal(str(o), language=o.language) if o.language else ox.Literal(str(o), datatype=ox.NamedNode(str(o.datatype)))
-        scratch.add(ox.Quad(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, term))
+        scratch.add(ox.Quad(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, to_ox(o, set())))
     for i, o in enumerate(ordered):
         stored = next(iter(scratch.quads_for_pattern(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, None))).object
-        if stored.value != str(o) or (o.language and stored.language != o.language):
-            raise Unsupported(f"{o.n3()} would be stored as {stored}")
+        if o.language and stored.language != o.language:
+            raise Unsupported(f"language tag of {o.n3()} would be stored as {stored.language}")
+        if stored.value != str(o):
+            changed.add(o)
+    return {name: mine & changed for name, mine in per_graph.items() if mine & changed}
 
 
-def validate(sources: Sources, shapes: Graph, store: ox.Store | None = None) -> list[ShaclResult]:
+def validate(sources: Sources, shapes: Graph) -> list[ShaclResult]:
     """Every result of the shapes over the union of all graphs (the ontology included)."""
-    engine = Engine(store, shapes) if store is not None else None  # the shapes first: cheap to refuse
-    check_lexical_forms(sources)
-    if engine is None:
-        Compiler(shapes)
-        engine = Engine(dataset(sources), shapes)
-    return engine.run()
+    compiler = Compiler(shapes)  # refuses unknown SHACL before any work
+    written = written_forms(sources)
+    if written and any(SPARQL_ON_LITERALS.search(str(q)) for q in shapes.objects(None, SH.select)):
+        raise Unsupported("a SPARQL constraint may read literals, and some are loaded in their written form")
+    return Engine(dataset(sources, written), shapes, compiler).run()

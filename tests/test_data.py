@@ -28,6 +28,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 NSCEB = f"<{GRAPHS}sources/nsceb-report-commentary>"
 EO = f"<{GRAPHS}sources/eo-14081-commentary>"
 DERIVED = f"<{GRAPHS}derived>"
+BILLS = ("hr-8333-118", "hr-7085-118", "s-3558-118", "s-1387-119", "hr-2756-119")  # data/sources/<bill>.ttl
 
 
 def expand(text: str) -> str:
@@ -168,7 +169,8 @@ def test_each_source_graph_names_its_source(real_store):
         (NSCEB[1:-1], BP + "document/nsceb-report-commentary"),
         (EO[1:-1], BP + "document/eo-14081-commentary"),
         (GRAPHS + "sources/eo-14081", BP + "document/eo-14081"),
-        (GRAPHS + "sources/nsceb-final-report", BP + "document/nsceb-final-report")}
+        (GRAPHS + "sources/nsceb-final-report", BP + "document/nsceb-final-report")} | {
+        (GRAPHS + "sources/" + bill, BP + "document/" + bill) for bill in BILLS}
 
 
 def test_dates_and_numbers_come_only_from_sources(real_store):
@@ -177,7 +179,8 @@ def test_dates_and_numbers_come_only_from_sources(real_store):
     query = f"""{PREFIXES} SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?v }}
         FILTER(isLiteral(?v) && DATATYPE(?v) IN (xsd:date, xsd:decimal, xsd:integer, xsd:duration)) }}"""
     graphs = {r["g"].value for r in real_store.query(query)} - {GRAPHS + "ontology"}  # its own creation date
-    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1], GRAPHS + "sources/eo-14081"}
+    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1], GRAPHS + "sources/eo-14081"} | {
+        GRAPHS + "sources/" + bill for bill in BILLS}  # dates of introduction, referral, report
 
 
 def test_every_external_identifier_has_a_source(real_store):

@@ -9,6 +9,15 @@ Every number below was counted by reading the texts by hand, not from the graph:
   1.1A, 1.2A, 1.3A; chapter 2: 2.1A, 2.1B, 2.2A-D, 2.3A; chapter 5: 5.1A-C).
 - Links: five EO commentary tasks report six sections of the order; eight NSCEB commentary
   recommendations report nine of the report's.
+- The bills, each read only as far as its stored copy goes (the opening of the page):
+  H.R. 8333 (118th, referred in Senate): sections 1 and 2 read, subsections 2(a) and 2(b)
+  (cut inside (b)(2)); two prohibitions; no company, no deadline in the part read.
+  H.R. 7085 (118th, introduced): sections 1 and 2, subsection 2(a) with findings (1)-(5)
+  (cut inside (6)); one company named (BGI, finding (5)); no deadline.
+  S. 3558 (118th, reported): heading only (introduced 2023-12-20, reported 2024-09-23); no
+  section of the reported text read.
+  S. 1387 and H.R. 2756 (119th, introduced 2025-04-09): sections 1 and 2 (definitions (1)-(4));
+  the official title names the National Biotechnology Initiative; no deadline, no body.
 """
 
 from __future__ import annotations
@@ -21,6 +30,11 @@ from test_data import PREFIXES, ask, count
 EO = f"<{GRAPHS}sources/eo-14081>"
 NSCEB = f"<{GRAPHS}sources/nsceb-final-report>"
 LINKS = f"<{GRAPHS}links/commentary-to-primary>"
+HR8333 = f"<{GRAPHS}sources/hr-8333-118>"
+HR7085 = f"<{GRAPHS}sources/hr-7085-118>"
+S3558 = f"<{GRAPHS}sources/s-3558-118>"
+S1387 = f"<{GRAPHS}sources/s-1387-119>"
+HR2756 = f"<{GRAPHS}sources/hr-2756-119>"
 
 COUNTS = [
     (EO, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/eo-14081", 14),
@@ -38,6 +52,26 @@ COUNTS = [
     (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 0),
     (LINKS, "commentary statements linked", "?x bpo:describes ?p", 13),
     (LINKS, "primary measures linked", "?s bpo:describes ?x", 15),
+    (HR8333, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-8333-118", 2),
+    (HR8333, "sections and subsections", "?x a bpo:Provision", 4),
+    (HR8333, "prohibitions", "?x a bpo:Restriction", 2),
+    (HR8333, "companies", "?x a bpo:Company", 0),
+    (HR8333, "deadlines", "?x a bpo:Deadline", 0),
+    (HR7085, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-7085-118", 2),
+    (HR7085, "findings", "?x a bpo:Claim ; dcterms:isPartOf bp:provision/hr-7085-118/sec-2-a", 5),
+    (HR7085, "companies", "?x a bpo:Company", 1),
+    (HR7085, "measures", "?x a bpo:Measure", 0),
+    (HR7085, "deadlines", "?x a bpo:Deadline", 0),
+    (S3558, "sections", "?x a bpo:Provision", 0),
+    (S3558, "dated events", "?x a bpo:Event ; dcterms:date ?d", 2),
+    (S3558, "companies", "?x a bpo:Company", 0),
+    (S3558, "deadlines", "?x a bpo:Deadline", 0),
+    (S1387, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/s-1387-119", 2),
+    (S1387, "companies", "?x a bpo:Company", 0),
+    (S1387, "deadlines", "?x a bpo:Deadline", 0),
+    (HR2756, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-2756-119", 2),
+    (HR2756, "companies", "?x a bpo:Company", 0),
+    (HR2756, "deadlines", "?x a bpo:Deadline", 0),
 ]
 
 
@@ -81,7 +115,50 @@ KEY_FACTS = {
         f"GRAPH {NSCEB} {{ ?m bpo:number \"2.2B\" ; bpo:addressee bp:agency/us-doe , bp:agency/us-hhs }}",
     "5.1A: OPM to train the federal workforce":
         f"GRAPH {NSCEB} {{ ?m bpo:number \"5.1A\" ; bpo:addressee bp:agency/us-opm ; a bpo:WorkforceMeasure }}",
+    "H.R. 8333: a version of the BIOSECURE Act, received in the Senate on 2024-09-10":
+        f"""GRAPH {HR8333} {{ bp:document/hr-8333-118 a bpo:Bill ; dcterms:isVersionOf bp:document/biosecure-act ;
+            dcterms:alternative "BIOSECURE Act"@en ; bpo:billNumber "H.R. 8333 (118th Congress)" ;
+            schema:url <https://www.congress.gov/118/bills/hr8333/BILLS-118hr8333rfs.htm> .
+            ?e prov:generated bp:document/hr-8333-118 ; dcterms:date "2024-09-10"^^xsd:date }}""",
+    "H.R. 8333 Sec. 2(a): executive agencies barred from buying from biotechnology companies of concern":
+        f"""GRAPH {HR8333} {{ ?m a bpo:Restriction , bpo:Directive ; bpo:number "Sec. 2(a)" ;
+            dcterms:isPartOf bp:provision/hr-8333-118/sec-2-a ; bpo:addressee bp:agency/hr-8333-118/executive-agencies .
+            bp:provision/hr-8333-118/sec-2-a dcterms:isPartOf bp:provision/hr-8333-118/sec-2 }}""",
+    "H.R. 8333 Sec. 2(b): no loan or grant funds":
+        f"GRAPH {HR8333} {{ ?m a bpo:Restriction ; bpo:number \"Sec. 2(b)\" ; dcterms:isPartOf bp:provision/hr-8333-118/sec-2-b }}",
+    "H.R. 7085: introduced 2024-01-25 by Mike Gallagher, a version of the BIOSECURE Act":
+        f"""GRAPH {HR7085} {{ bp:document/hr-7085-118 dcterms:isVersionOf bp:document/biosecure-act .
+            ?e prov:generated bp:document/hr-7085-118 ; dcterms:date "2024-01-25"^^xsd:date ;
+            prov:wasAssociatedWith bp:person/mike-gallagher }}""",
+    "H.R. 7085 Sec. 2(a)(5): the finding that names BGI":
+        f"""GRAPH {HR7085} {{ ?c a bpo:Claim ; bpo:number "Sec. 2(a)(5)" ; bpo:statedBy bp:document/hr-7085-118 ;
+            schema:about bp:company/bgi . bp:company/bgi a bpo:Company }}""",
+    "S. 3558: introduced 2023-12-20 and reported 2024-09-23 by Gary Peters":
+        f"""GRAPH {S3558} {{ ?i schema:about bp:document/s-3558-118 ; dcterms:date "2023-12-20"^^xsd:date ; prov:wasAssociatedWith bp:person/gary-peters .
+            ?r prov:generated bp:document/s-3558-118 ; dcterms:date "2024-09-23"^^xsd:date ; prov:wasAssociatedWith bp:person/gary-peters }}""",
+    "S. 1387: introduced 2025-04-09 by Todd Young, to authorize the National Biotechnology Initiative":
+        f"""GRAPH {S1387} {{ ?e prov:generated bp:document/s-1387-119 ; dcterms:date "2025-04-09"^^xsd:date ;
+            prov:wasAssociatedWith bp:person/todd-young .
+            bp:document/s-1387-119 bpo:establishes bp:programme/national-biotechnology-initiative ;
+            dcterms:alternative "National Biotechnology Initiative Act of 2025"@en }}""",
+    "H.R. 2756: introduced 2025-04-09 by Stephanie Bice, same short title and initiative":
+        f"""GRAPH {HR2756} {{ ?e prov:generated bp:document/hr-2756-119 ; dcterms:date "2025-04-09"^^xsd:date ;
+            prov:wasAssociatedWith bp:person/stephanie-bice .
+            bp:document/hr-2756-119 bpo:establishes bp:programme/national-biotechnology-initiative ;
+            dcterms:alternative "National Biotechnology Initiative Act of 2025"@en }}""",
 }
+
+
+def test_s_3558_is_not_taken_for_the_biosecure_act(real_store):
+    """Its short title could not be read, so it is not a version of the BIOSECURE Act."""
+    assert not ask(real_store, "bp:document/s-3558-118 dcterms:isVersionOf ?work")
+
+
+def test_no_bill_states_a_deadline_or_a_due_date(real_store):
+    """No deadline was in the parts of the bills read; none is invented (nor a due date derived)."""
+    for graph in (HR8333, HR7085, S3558, S1387, HR2756):
+        assert not ask(real_store, f"GRAPH {graph} {{ ?d a bpo:Deadline }}")
+        assert not ask(real_store, f"GRAPH {graph} {{ ?m bpo:hasDeadline ?d }}")
 
 
 @pytest.mark.parametrize("fact", KEY_FACTS, ids=list(KEY_FACTS))

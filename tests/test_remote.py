@@ -33,15 +33,21 @@ DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 # Oxigraph server agree with the expected results of tests/expected/). Strict: a fix
 # upstream, or a portable rewrite of the query, makes the test fail until it is removed here.
 VIRTUOSO_DIFFERS = {
-    "deadline-timeline": "Virtuoso stores xsd:duration as seconds (P200D -> 1.728e+07), openlink/virtuoso-opensource#936",
+    "deadline-timeline": "Virtuoso stores xsd:duration as seconds (P200D -> 1.728e+07), openlink/virtuoso-opensource#936; "
+                         "and it loses rows where dcterms:isPartOf+ and a/rdfs:subClassOf* meet in one query",
     "money": "Virtuoso stores xsd:duration as months (P5Y -> 60), openlink/virtuoso-opensource#936",
-    "china-targets": "Virtuoso drops the measures when a FILTER joins EXISTS with ||",
+    "commentary-differences": "Virtuoso stores xsd:duration as seconds (the deadline aspect), openlink/virtuoso-opensource#936; "
+                              "and without that aspect it still differs (a FILTER of EXISTS joined by || inside "
+                              "BIND(IF(EXISTS ...)); not isolated further)",
+    # Virtuoso 7 evaluates a + or * path wrongly once it is joined with a second such path
+    # (or, for one path, with two label OPTIONALs on its variable): rows disappear. Separate
+    # DISTINCT sub-selects and UNIONs of the paths did not help (README, Loading into a triple store).
+    "china-targets": "Virtuoso loses every row where skos:broader+ and rdfs:subClassOf+ meet in one query "
+                     "(also with the FILTER of EXISTS joined by || rewritten as a UNION)",
+    "proposed-bodies": "Virtuoso loses rows where dcterms:isPartOf+ and a/rdfs:subClassOf* meet in one query",
+    "shared-themes": "Virtuoso loses rows where two sub-selects, each with a + or * path, are joined",
+    "technologies-by-document": "Virtuoso loses rows where skos:broader* meets dcterms:isPartOf+ and a/rdfs:subClassOf*",
     "provenance": "Virtuoso ignores the BIND(COALESCE(...)) before the UNION and matches every entity",
-    "commentary-differences": "Virtuoso returns other rows; cause not isolated yet",
-    "measures-by-kind": "Virtuoso returns no rows; cause not isolated yet",
-    "proposed-bodies": "Virtuoso returns other rows; cause not isolated yet",
-    "shared-themes": "Virtuoso returns no rows; cause not isolated yet",
-    "technologies-by-document": "Virtuoso returns fewer rows; cause not isolated yet",
 }
 
 
@@ -137,7 +143,11 @@ def loaded(request, real_store_dir):
     server = request.getfixturevalue(f"{request.param}_server")
     done = kgtool("load", "--store", str(real_store_dir), *server.load_args())
     assert done.returncode == 0, done.stderr
+    LOAD_STDERR[server.kind] = done.stderr
     return server
+
+
+LOAD_STDERR: dict[str, str] = {}  # what `kgtool load` printed, by kind of server
 
 
 def endpoint(server: servers.Server, **options) -> remote.Endpoint:
@@ -159,6 +169,20 @@ def test_load_puts_every_graph_with_its_count_and_content(loaded, real_store):
     for graph in triples_per_graph(real_store):  # the ontology graph has blank nodes
         assert isomorphic(same(server_graph(loaded, graph)), same(local_graph(real_store, graph))), graph
     assert not any(g.startswith(remote.LOADING) for g in server_counts(loaded, prefix=""))
+
+
+def test_load_warns_when_the_store_changes_literals(loaded, real_store):
+    """Virtuoso rewrites every xsd:duration literal; `kgtool load` reads the typed literals
+    back and says so, with an example. Oxigraph keeps them all, and load says nothing."""
+    warnings = [line for line in LOAD_STDERR[loaded.kind].splitlines() if line.startswith("kgtool: warning:")]
+    if loaded.kind == "virtuoso":
+        assert len(warnings) == 1, LOAD_STDERR[loaded.kind]
+        durations = remote.typed_literals(real_store, list(triples_per_graph(real_store)))[DURATION]
+        assert f"changed {len(durations)} of the {len(durations)} distinct <{DURATION}> literals" in warnings[0]
+        assert any(f"the release has {d}" in warnings[0] for d in durations)
+        assert "openlink/virtuoso-opensource#936" in warnings[0] and loaded.query in warnings[0]
+    else:
+        assert warnings == []
 
 
 def test_virtuoso_keeps_durations(virtuoso_server, request):
