@@ -78,8 +78,10 @@ def test_run_writes_the_table_and_the_json(tmp_path):
     for engine in ("kgtool", "raw_same_store", "raw_in_memory"):
         assert sorted(queries[engine]["json"]) == saved_query_names()
     assert queries["kgtool"]["json"] == {name: queries["kgtool"]["json"][name] for name in saved_query_names()}
-    for name in saved_query_names():  # the same answers, however they are run
-        assert queries["kgtool"]["json"][name]["rows"] == queries["raw_in_memory"]["json"][name]["rows"]
+    for name in saved_query_names():  # the same answers, however they are run (unless stopped at the cap)
+        kgtool, raw = queries["kgtool"]["json"][name], queries["raw_in_memory"]["json"][name]
+        if "rows" in kgtool and "rows" in raw:
+            assert kgtool["rows"] == raw["rows"]
     assert "seconds" in report["cold_query"]
 
     table = (out / "latest.md").read_text()
