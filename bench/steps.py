@@ -3,8 +3,8 @@ process of its own (so that its peak memory is its own). Each prints one JSON ob
 
     python bench/steps.py plain ROOT DATA            rdflib parse + pyshacl validate
     python bench/steps.py query-names ROOT
-    python bench/steps.py queries-kgtool ROOT STORE REPEAT NAME      one saved query each
-    python bench/steps.py queries-raw ROOT (STORE | FILE.nq) REPEAT NAME
+    python bench/steps.py queries-kgtool ROOT STORE REPEAT NAME BUDGET      one query each
+    python bench/steps.py queries-raw ROOT (STORE | FILE.nq) REPEAT NAME BUDGET
     python bench/steps.py queries-rdflib ROOT FILE.nq CAP BUDGET [SKIP,...]
 """
 
@@ -36,14 +36,22 @@ def saved_queries(root: Path, only: str | None = None):
         yield query, bindings, prepare(query, bindings) if prepare else queries.with_values_block(query.text, bindings)
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
-    """The median of `repeat` timed calls, after one untimed call that warms the caches
-    (so the engine measured first is not the one that pays for a cold disk)."""
-    times, result = [], function()
+def timed(function, repeat: int, budget: float = 30.0) -> tuple[float, object]:
+    """The median of up to `repeat` timed calls after one warm-up call (so the engine that
+    runs first does not pay alone for a cold disk). A warm-up that took more than half the
+    budget is the measurement itself; repetitions stop once the budget is spent."""
+    start = time.perf_counter()
+    result = function()
+    first = time.perf_counter() - start
+    if first > budget / 2:
+        return first, result
+    times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - start)
+        if first + sum(times) > budget:
+            break
     return statistics.median(times), result
 
 
@@ -69,18 +77,18 @@ def plain(root: str, data: str) -> dict:
             "conforms": bool(conforms), "results": results}
 
 
-def queries_kgtool(root: str, store_dir: str, repeat: str, name: str) -> dict:
+def queries_kgtool(root: str, store_dir: str, repeat: str, name: str, budget: str) -> dict:
     """One saved query through kgtool on its persistent store: bind, run, format as TSV."""
     from kgtool.queries import format_results, run
     from kgtool.store import open_existing
 
     store = open_existing(Path(store_dir))
     for query, bindings, _ in saved_queries(root, name):
-        seconds, data = timed(lambda: format_results(run(store, query, bindings), "tsv"), int(repeat))
+        seconds, data = timed(lambda: format_results(run(store, query, bindings), "tsv"), int(repeat), float(budget))
         return {"seconds": seconds, "rows": data.count(b"\n") - 1}
 
 
-def queries_raw(root: str, location: str, repeat: str, name: str) -> dict:
+def queries_raw(root: str, location: str, repeat: str, name: str, budget: str) -> dict:
     """The same query text straight on pyoxigraph: on the same store directory (read-only),
     or on an in-memory store loaded from an N-Quads file; answers serialized as TSV."""
     import pyoxigraph as ox
@@ -93,7 +101,7 @@ def queries_raw(root: str, location: str, repeat: str, name: str) -> dict:
     for _, _, text in saved_queries(root, name):
         def answer():
             return store.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
-        seconds, data = timed(answer, int(repeat))
+        seconds, data = timed(answer, int(repeat), float(budget))
         return {"seconds": seconds, "rows": data.count(b"\n") - 1}
 
 

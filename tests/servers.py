@@ -196,8 +196,11 @@ def virtuoso(directory: Path):
 
 class FaultyProxy:
     """Forwards HTTP requests to `server`, except that `fault(number, method, path)` may
-    return "drop" (close the connection without an answer, as a dying server does) or an
-    HTTP status to answer instead (e.g. 503). Requests are numbered from 1."""
+    return "drop" (close the connection without an answer, as a dying server does),
+    "stall" (say nothing for `stall_seconds`, then drop: a hung server) or an HTTP status to
+    answer instead (e.g. 503). Requests are numbered from 1."""
+
+    stall_seconds = 5.0
 
     def __init__(self, server: Server, fault):
         self.target = server.query[: server.query.index("/", len("http://"))]
@@ -215,6 +218,9 @@ class FaultyProxy:
                     number = proxy.count
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 action = proxy.fault(number, self.command, self.path)
+                if action == "stall":
+                    time.sleep(proxy.stall_seconds)
+                    action = "drop"
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)

@@ -285,6 +285,31 @@ def test_a_server_dying_mid_load_leaves_every_graph_as_it_was(oxigraph_alone, mi
         assert isomorphic(server_graph(server, graph), local_graph(mini_store, graph)), graph
 
 
+def test_a_server_that_hangs_mid_load_times_out_and_leaves_every_graph_as_it_was(oxigraph_alone, mini_store_dir,
+                                                                                 mini_store, real_store_dir):
+    server = oxigraph_alone
+    first = kgtool("load", "--no-owl", *server.load_args(), data=MINI_DATA)
+    assert first.returncode == 0, first.stderr
+    before = server_counts(server)
+    seen: set[str] = set()
+
+    def fault(number, method, path):
+        """Answer until the second graph starts, then hang on every request."""
+        graph = staged_graphs(path)
+        if graph:
+            seen.add(graph)
+        return "stall" if len(seen) >= 2 else None
+
+    with servers.FaultyProxy(server, fault) as proxy:
+        proxy.stall_seconds = 3.0
+        second = kgtool("load", "--store", str(real_store_dir), "--retries", "1", "--timeout", "1", *proxy.load_args())
+    assert second.returncode != 0
+    assert second.stderr.strip().splitlines()[-1].startswith("kgtool: error: loading graph <")
+    assert server_counts(server) == before
+    for graph in before:
+        assert isomorphic(server_graph(server, graph), local_graph(mini_store, graph)), graph
+
+
 def test_transient_errors_are_retried_until_the_load_succeeds(oxigraph_alone, mini_store):
     server = oxigraph_alone
     answers = iter([503, "drop", 502])
@@ -329,6 +354,16 @@ def test_an_unreachable_endpoint_is_a_clear_error():
     assert done.stderr.startswith("kgtool: error: query at " + url)
     done = kgtool("load", "--endpoint", url, "--store", "/nonexistent")
     assert done.returncode == 2 and "no store at /nonexistent" in done.stderr
+
+
+def test_virtuoso_refuses_wrong_credentials_at_once_and_changes_nothing(virtuoso_server, mini_store_dir):
+    server = virtuoso_server
+    before = server_counts(server)
+    args = [a if a != server.password else server.password + "-wrong" for a in server.load_args()]
+    done = kgtool("load", "--store", str(mini_store_dir), *args)
+    assert done.returncode == 2
+    assert "HTTP 401" in done.stderr and "retrying" not in done.stderr
+    assert server_counts(server) == before
 
 
 def test_virtuoso_refuses_a_load_without_credentials(virtuoso_server, mini_store_dir):
