@@ -1,7 +1,19 @@
 """The derived graph: values no source states but that follow from what they state.
 
-Today that is one rule (docs/conventions.md, "Derived due dates"): a `bpo:Deadline` whose
-`bpo:trigger` has a `dcterms:date` is due on that date plus its `bpo:duration`.
+Two kinds (docs/conventions.md, "The derived graph"):
+
+- due dates: a `bpo:Deadline` whose `bpo:trigger` has a `dcterms:date` is due on that date
+  plus its `bpo:duration`;
+- closures, so that saved queries need no `+`, `*` or `?` property path (which some stores,
+  Virtuoso 7 among them, evaluate wrongly): `rdfs:subClassOf` between every class and each
+  of its indirect superclasses, `bpo:kindOf` from each typed resource to its classes and
+  their superclasses, `skos:broaderTransitive` and `bpo:withinConcept` (the same, plus the
+  concept itself) over `skos:broader`/`skos:narrower`, and `bpo:inDocument` from each
+  measure, provision or claim to each document it is part of through `dcterms:isPartOf`.
+
+Each closure is computed once per node and memoised, so the cost grows with the data
+times the depth of its hierarchies. A closure triple that a source already states is not
+repeated in the derived graph.
 """
 
 from __future__ import annotations
@@ -12,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rdflib import BNode, Graph, Literal
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .namespaces import BPO, DERIVED_GRAPH
 from .sources import Source, Sources
@@ -22,8 +34,12 @@ XSD_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 
 DERIVED_COMMENT = (
     "Computed by kgtool build, not stated by any source: bpo:derivedDueDate is the "
-    "dcterms:date of the deadline's bpo:trigger plus its bpo:duration."
+    "dcterms:date of the deadline's bpo:trigger plus its bpo:duration; rdfs:subClassOf (indirect "
+    "superclasses), bpo:kindOf, skos:broaderTransitive, bpo:withinConcept and bpo:inDocument are "
+    "closures of the rdf:type, rdfs:subClassOf, skos:broader, skos:narrower and dcterms:isPartOf "
+    "triples the sources and the ontology state."
 )
+STATEMENT_CLASSES = (BPO.Measure, BPO.Provision, BPO.Claim)
 
 
 @dataclass(frozen=True)
@@ -87,12 +103,77 @@ def new_derived_graph() -> Graph:
     derived.add((DERIVED_GRAPH, RDFS.comment, Literal(DERIVED_COMMENT, lang="en")))
     derived.add((DERIVED_GRAPH, PROV.wasGeneratedBy, activity))
     derived.add((activity, RDF.type, PROV.Activity))
-    derived.add((activity, RDFS.label, Literal("kgtool build: derive due dates", lang="en")))
+    derived.add((activity, RDFS.label, Literal("kgtool build: derive due dates and closures", lang="en")))
     return derived
 
 
-def derive(union: Graph) -> Derivation:
-    """Compute due dates from the union of all graphs into the derived graph."""
+def ancestors(start, parents) -> set:
+    """Every node reachable from `start` by one or more `parents` steps (cycles are safe)."""
+    seen: set = set()
+    todo = list(parents(start))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(parents(node))
+    return seen
+
+
+class Closure:
+    """The transitive closure of a parent relation, one node at a time, memoised."""
+
+    def __init__(self, parents):
+        self.parents = parents
+        self.memo: dict = {}
+
+    def __call__(self, node) -> set:
+        if node not in self.memo:
+            self.memo[node] = ancestors(node, self.parents)
+        return self.memo[node]
+
+
+def closures(union: Graph, data: Graph | None = None):
+    """The closure triples, each not already in `union`. `data` is where typed resources and
+    parts are looked for (the data graphs without the ontology); by default `union`."""
+    data = union if data is None else data
+    superclasses = Closure(lambda c: union.objects(c, RDFS.subClassOf))
+    broader = Closure(lambda c: set(union.objects(c, SKOS.broader)) | set(union.subjects(SKOS.narrower, c)))
+    wholes = Closure(lambda part: union.objects(part, DCTERMS.isPartOf))
+    out: set = set()
+
+    for cls in set(union.subjects(RDFS.subClassOf, None)):
+        for sup in superclasses(cls):
+            if sup != cls:
+                out.add((cls, RDFS.subClassOf, sup))
+
+    def kinds(node) -> set:
+        stated = set(union.objects(node, RDF.type))
+        return stated.union(*(superclasses(c) for c in stated))
+
+    for node in set(data.subjects(RDF.type, None)):
+        for kind in kinds(node):
+            out.add((node, BPO.kindOf, kind))
+
+    concepts = set(union.subjects(SKOS.broader, None)) | set(union.objects(SKOS.broader, None))
+    concepts |= set(union.subjects(SKOS.narrower, None)) | set(union.objects(SKOS.narrower, None))
+    concepts |= {n for n in union.subjects(RDF.type, None) if SKOS.Concept in kinds(n)}
+    for concept in concepts:
+        out.add((concept, BPO.withinConcept, concept))
+        for ancestor in broader(concept):
+            if ancestor != concept:
+                out.add((concept, SKOS.broaderTransitive, ancestor))
+                out.add((concept, BPO.withinConcept, ancestor))
+
+    for part in set(data.subjects(DCTERMS.isPartOf, None)):
+        if any(c in kinds(part) for c in STATEMENT_CLASSES):
+            for whole in wholes(part):
+                if whole != part and BPO.Document in kinds(whole):
+                    out.add((part, BPO.inDocument, whole))
+    return sorted(t for t in out if t not in union)
+
+
+def derive(union: Graph, data: Graph | None = None) -> Derivation:
+    """Compute due dates and closures from the union of all graphs into the derived graph."""
     result = Derivation(new_derived_graph())
     for deadline, duration, trigger_date in deadline_inputs(union):
         try:
@@ -101,11 +182,13 @@ def derive(union: Graph) -> Derivation:
             result.skipped.append(f"{deadline}: {error}")
             continue
         result.graph.add((deadline, BPO.derivedDueDate, Literal(due.isoformat(), datatype=XSD.date)))
+    for triple in closures(union, data):
+        result.graph.add(triple)
     return result
 
 
 def add_derived_graph(sources: Sources) -> Derivation:
     """Derive from all parsed graphs and add the result to them as the derived graph."""
-    result = derive(sources.union())
+    result = derive(sources.union(), sources.union(ontology=False))
     sources.add(Source(DERIVED_GRAPH, None, result.graph))
     return result
