@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, XSD
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from kgtool.derive import Duration, add_duration, derive, parse_duration
 
@@ -79,3 +79,36 @@ def test_fixture_derived_dates(mini_sources):
     derived = mini_sources.graphs[URIRef(GRAPHS + "derived")].graph
     due = {str(s).removeprefix(BP): str(o) for s, o in derived.subject_objects(URIRef(BPO + "derivedDueDate"))}
     assert due == {"deadline/example-order-200-days": "2023-03-31", "deadline/example-order-1-month": "2024-02-29"}
+
+
+def test_derive_adds_closures_of_classes_concepts_and_parts():
+    union = ttl("""
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        bpo:Sub rdfs:subClassOf bpo:Restriction . bpo:Restriction rdfs:subClassOf bpo:Measure .
+        bpo:Order rdfs:subClassOf bpo:PolicyDocument . bpo:PolicyDocument rdfs:subClassOf bpo:Document .
+        bp:doc a bpo:Order .
+        bp:section a bpo:Provision ; dcterms:isPartOf bp:doc .
+        bp:m a bpo:Sub ; dcterms:isPartOf bp:section ; bpo:theme bp:c .
+        bp:c skos:broader bp:b . bp:a skos:narrower bp:b .
+    """)
+    derived = derive(union).graph
+    U = lambda name: URIRef(BPO + name) if name[0].isupper() else URIRef(BP + name)
+    kind_of, within, in_document = (URIRef(BPO + n) for n in ("kindOf", "withinConcept", "inDocument"))
+    assert set(derived.objects(U("m"), kind_of)) == {U("Sub"), U("Restriction"), U("Measure")}
+    assert set(derived.objects(U("doc"), kind_of)) == {U("Order"), U("PolicyDocument"), U("Document")}
+    assert (U("Sub"), RDFS.subClassOf, U("Measure")) in derived
+    assert (U("Sub"), RDFS.subClassOf, U("Restriction")) not in derived  # stated already
+    assert set(derived.objects(U("c"), SKOS.broaderTransitive)) == {U("b"), U("a")}
+    assert set(derived.objects(U("c"), within)) == {U("c"), U("b"), U("a")}
+    assert set(derived.objects(U("a"), within)) == {U("a")}
+    assert set(derived.objects(U("m"), in_document)) == {U("doc")}
+    assert set(derived.objects(U("section"), in_document)) == {U("doc")}
+    assert (U("doc"), RDF.type, None) not in derived  # rdf:type stays what the sources state
+
+
+def test_no_derived_closure_repeats_a_stated_triple(real_sources):
+    derived = real_sources.graphs[URIRef(GRAPHS + "derived")].graph
+    for name, source in real_sources.graphs.items():
+        if name != URIRef(GRAPHS + "derived"):
+            assert not any(t in source.graph for t in derived), name
