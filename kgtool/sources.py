@@ -80,11 +80,17 @@ class Sources:
         return union
 
     def holding(self, node) -> list[URIRef]:
-        """The graphs that describe a node (as subject), else those that mention it at all."""
+        """The graphs that describe a node (as subject), else those that mention it at all.
+        A computed graph (the derived graph, which has no file) is named only when no file's
+        graph is: its closures restate every typed node, so naming it would say nothing."""
+        def filed_first(names: list[URIRef]) -> list[URIRef]:
+            return [n for n in names if self.graphs[n].path is not None] or names
+
         described = [n for n, s in self.graphs.items() if (node, None, None) in s.graph]
         if described:
-            return described
-        return [n for n, s in self.graphs.items() if (None, None, node) in s.graph or (None, node, None) in s.graph]
+            return filed_first(described)
+        return filed_first([n for n, s in self.graphs.items()
+                            if (None, None, node) in s.graph or (None, node, None) in s.graph])
 
     def path_of(self, name: URIRef) -> str:
         """The file a graph came from, relative when possible, or the graph's name."""
