@@ -88,7 +88,9 @@ def measure(command: list[str], cap: float | None = None, cwd: Path = ROOT) -> R
 
 # A step whose runs have taken this long in all is not repeated further (the median is of
 # the runs made): a 1M-triple build is not worth three runs. Set by --step-budget.
-STEP_BUDGET = 60.0
+STEP_BUDGET = 20.0
+# Seconds of repetitions per saved query and engine (after the warm-up run).
+QUERY_BUDGET = 5.0
 
 
 def repeated(command: list[str], repeat: int, cap: float | None = None, before=None) -> dict:
@@ -298,14 +300,14 @@ def bench_size(size: int, args, work: Path, timeouts: set[str], slow: set[str]) 
                 continue
             # One process a query, so that a query past the cap can be stopped (30 s more
             # for starting and loading the store).
-            run = one_json(STEPS + command + [str(args.repeat), name, str(args.cap)], args.cap + 30)
+            run = one_json(STEPS + command + [str(args.repeat), name, str(min(args.cap, QUERY_BUDGET))], args.cap + 30)
             result["queries"][engine]["json"][name] = run["json"] if "json" in run else run
             if "json" not in run:
                 slow.add(name)
     if args.rdflib:
         log(f"== {label}: saved queries on rdflib")
         rdflib_run = one_json(STEPS + ["queries-rdflib", str(ROOT), str(dist / "biopolicy.nq"), str(int(args.cap)),
-                                       str(int(args.cap * 4)), ",".join(sorted(timeouts))], args.cap * 8 + 600)
+                                       str(int(args.cap * 2)), ",".join(sorted(timeouts))], args.cap * 4 + 600)
         result["queries"]["rdflib"] = rdflib_run
         timeouts |= {name for name, r in rdflib_run.get("json", {}).items() if r.get("timeout")}
 
@@ -512,11 +514,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated sizes (default: 10k,100k)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per step, the median is reported (default: 3)")
-    parser.add_argument("--cap", type=float, default=30,
-                        help="seconds before the plain way or one rdflib query is stopped; the rdflib queries of one size "
-                             "get 4 caps in all (default: 30)")
-    parser.add_argument("--step-budget", type=float, default=60,
-                        help="no further repetitions of a step once its runs took this many seconds (default: 60)")
+    parser.add_argument("--cap", type=float, default=20,
+                        help="seconds before the plain way, one saved query or one rdflib query is stopped; the rdflib "
+                             "queries of one size get 2 caps in all (default: 20)")
+    parser.add_argument("--step-budget", type=float, default=20,
+                        help="no further repetitions of a step once its runs took this many seconds (default: 20)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", type=Path, default=HERE / "work", help="generated data and stores (default: bench/work)")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where the results go (default: bench/results)")

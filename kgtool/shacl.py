@@ -237,19 +237,16 @@ class Engine:
             elif p == SH.datatype:
                 for this, value in self.datatype_failures(focus, values, o):
                     emit(this, value, SH.DatatypeConstraintComponent)
-            elif p == SH.minCount:
+            elif p in (SH.minCount, SH.maxCount):
                 if path is None:
-                    raise Unsupported("sh:minCount on a node shape")
-                query = (f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?value }} }}" if int(o) == 1 else
-                         f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} GROUP BY ?this "
-                         f"HAVING (COUNT(DISTINCT ?value) < {int(o)})")
+                    raise Unsupported(f"{p} on a node shape")
+                low = p == SH.minCount
+                join = f"OPTIONAL {{ ?this {path} ?value }}" if low else f"?this {path} ?value"
+                query = (f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?value }} }}" if low and int(o) == 1
+                         else f"SELECT ?this WHERE {{ {focus} {join} }} GROUP BY ?this "
+                              f"HAVING (COUNT(DISTINCT ?value) {'<' if low else '>'} {int(o)})")
                 for row in self.select(query):
-                    emit(row["this"], None, SH.MinCountConstraintComponent)
-            elif p == SH.maxCount:
-                query = (f"SELECT ?this WHERE {{ {focus} ?this {path} ?value }} GROUP BY ?this "
-                         f"HAVING (COUNT(DISTINCT ?value) > {int(o)})")
-                for row in self.select(query):
-                    emit(row["this"], None, SH.MaxCountConstraintComponent)
+                    emit(row["this"], None, SH.MinCountConstraintComponent if low else SH.MaxCountConstraintComponent)
             elif p == SH.qualifiedValueShape:
                 self.qualified(shape, focus, path, o, emit)
             elif p == SH.uniqueLang:
