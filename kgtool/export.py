@@ -27,20 +27,30 @@ def union_triples(store: ox.Store) -> list[ox.Triple]:
 def release_prefixes(store: ox.Store) -> dict[str, str]:
     """The known prefixes plus one per kind of resource (`agency:` for `bp:agency/`), so
     that Turtle and TriG read `agency:x` rather than `bp:agency\\/x`."""
-    prefixes = dict(PREFIXES)
+    kinds = set()
     for quad in store:
         for term in (quad.subject, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(BP_IRI) and "/" in term.value[len(BP_IRI):]:
-                kind = term.value[: term.value.rindex("/") + 1]
-                name = kind.rstrip("/").rsplit("/", 1)[-1]
-                prefixes.setdefault(name, kind)
+                kinds.add(term.value[: term.value.rindex("/") + 1])
+    prefixes = dict(PREFIXES)
+    for kind in sorted(kinds):  # sorted, so that a name two kinds share goes the same way every time
+        prefixes.setdefault(kind.rstrip("/").rsplit("/", 1)[-1], kind)
     return prefixes
+
+
+def sorted_prefix_lines(text: bytes) -> bytes:
+    """The leading `@prefix` lines in alphabetical order: Oxigraph writes them in the
+    order of a hash map, which changes from run to run."""
+    lines = text.split(b"\n")
+    count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+    return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
 def serialize(store: ox.Store, fmt: str) -> bytes:
     """The store in one release format."""
     if fmt == "turtle":
-        return ox.serialize(union_triples(store), format=ox.RdfFormat.TURTLE, prefixes=release_prefixes(store))
+        return sorted_prefix_lines(ox.serialize(union_triples(store), format=ox.RdfFormat.TURTLE,
+                                                prefixes=release_prefixes(store)))
     if fmt == "trig":
-        return store.dump(format=ox.RdfFormat.TRIG, prefixes=release_prefixes(store))
+        return sorted_prefix_lines(store.dump(format=ox.RdfFormat.TRIG, prefixes=release_prefixes(store)))
     return store.dump(format=DATASET_FORMATS[fmt])

@@ -23,6 +23,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from .sources import Sources
+from .store import load_files
 
 
 class Unsupported(Exception):
@@ -352,28 +353,12 @@ def well_typed(lexical: str, datatype) -> bool:
 # The store the queries run on -----------------------------------------------------------
 
 def dataset(sources: Sources, written: dict) -> ox.Store:
-    """Every graph in an in-memory store. Files are parsed by pyoxigraph; graphs without a
-    file, graphs whose triple count differs from rdflib's parse, graphs with blank nodes
-    (whose names must be rdflib's, so that results can name their file) and graphs with
-    literals in `written` (see written_forms) are copied from rdflib instead."""
+    """Every graph in an in-memory store, from its file where it can be (store.load_files);
+    graphs without a file, with blank nodes (whose names must be rdflib's, so that results
+    can name their file) or with literals in `written` (see written_forms) are copied from
+    rdflib."""
     store = ox.Store()
-    copy = [name for name, source in sources.graphs.items() if source.path is None or name in written]
-    for name, source in sources.graphs.items():
-        if name in copy:
-            continue
-        try:
-            store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE,
-                            base_iri=source.path.resolve().as_uri(), to_graph=ox.NamedNode(str(name)))
-        except (SyntaxError, OSError, ValueError):
-            copy.append(name)
-    counts = {row["g"].value: (int(row["n"].value), int(row["b"].value)) for row in store.query(
-        "SELECT ?g (COUNT(*) AS ?n) (SUM(IF(isBlank(?s) || isBlank(?o), 1, 0)) AS ?b) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-    for name, source in sources.graphs.items():
-        n, blanks = counts.get(str(name), (0, 0))
-        if name not in copy and (blanks or n != len(source.graph)):
-            store.clear_graph(ox.NamedNode(str(name)))
-            copy.append(name)
-    for name in copy:
+    for name in load_files(store, sources, exclude=set(written)):
         forms, graph = written.get(name, set()), ox.NamedNode(str(name))
         store.extend(ox.Quad(to_ox(s, forms), to_ox(p, forms), to_ox(o, forms), graph)
                      for s, p, o in sources.graphs[name].graph)

@@ -6,7 +6,6 @@ fix the data without reading Python.
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import re
@@ -15,8 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import Graph, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from .namespaces import GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
 
@@ -31,6 +29,7 @@ logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 # rdflib holds a parsed file in memory many times over its size, so a file larger than
 # this is refused before it is read (KGTOOL_MAX_FILE_MB overrides; split bigger data).
 DEFAULT_MAX_FILE_MB = 64
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 OXIGRAPH_LOCATION = re.compile(r"^Parser error at line \d+ (?:column (\d+)|between columns (\d+) and \d+): ")
 
 
@@ -60,6 +59,10 @@ class Sources:
     """All graphs of the project, keyed by graph IRI (ontology first, then data by path)."""
 
     graphs: dict[URIRef, Source] = field(default_factory=dict)
+    # Every graph lives in this one rdflib dataset, each file's graph a context of it, so
+    # the union of all graphs is the dataset itself, not a copy: copying a million triples
+    # into another rdflib graph takes tens of seconds and as much memory again.
+    dataset: Dataset = field(default_factory=lambda: Dataset(default_union=True), repr=False, compare=False)
 
     @property
     def ontology(self) -> Graph:
@@ -68,14 +71,34 @@ class Sources:
     def data(self) -> list[Source]:
         return [s for name, s in self.graphs.items() if name != ONTOLOGY_GRAPH]
 
+    def new_graph(self, name: URIRef) -> Graph:
+        """An empty graph in the dataset, replacing any graph of that name."""
+        if name in self.graphs:
+            self.dataset.remove_graph(self.graphs.pop(name).graph)
+        return self.dataset.graph(name)
+
     def add(self, source: Source) -> None:
+        """Add a parsed graph; one made outside the dataset is copied into it."""
+        if source.graph.store is not self.dataset.store or source.graph.identifier != source.name:
+            graph = self.new_graph(source.name)
+            graph += source.graph
+            source = Source(source.name, source.path, graph)
         self.graphs[source.name] = source
 
-    def union(self, ontology: bool = True) -> Graph:
-        """All graphs merged into one, for checks across files; without the ontology
-        it is the data that SHACL validates."""
+    def data_subjects(self, predicate, obj=None):
+        """Subjects of `predicate` in any graph but the ontology (each time a graph states
+        it): the same as `union(ontology=False).subjects(...)`, without making that union."""
+        for subject, _, _, context in self.dataset.quads((None, predicate, obj)):
+            if getattr(context, "identifier", context) != ONTOLOGY_GRAPH:
+                yield subject
+
+    def union(self, ontology: bool = True):
+        """All graphs as one, for checks across files (read it, do not change it); without
+        the ontology it is the data that SHACL validates, as a separate graph."""
+        if ontology:
+            return self.dataset
         union = Graph()
-        for source in self.graphs.values() if ontology else self.data():
+        for source in self.data():
             union += source.graph
         return union
 
@@ -144,12 +167,14 @@ def check_size(path: Path) -> None:
                            "a data file may hold (KGTOOL_MAX_FILE_MB); split it into smaller files"])
 
 
-def check_syntax(path: Path, text: str) -> None:
-    """Parse with Oxigraph's strict Turtle parser first: rdflib accepts some broken input
-    (a space inside an IRI, for one) that the store, and other tools, would refuse."""
+def parse_turtle(path: Path, text: str) -> list:
+    """Parse with Oxigraph's strict Turtle parser: rdflib accepts some broken input (a space
+    inside an IRI, for one) that the store, and other tools, would refuse. Its triples are
+    then handed to rdflib as they are, which is also about half the time rdflib's own
+    Turtle parser takes."""
     try:
-        collections.deque(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE,
-                                   base_iri=path.resolve().as_uri()), maxlen=0)
+        return list(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE,
+                             base_iri=path.resolve().as_uri()))
     except SyntaxError as error:
         message = error.msg
         where = OXIGRAPH_LOCATION.match(message)
@@ -157,19 +182,37 @@ def check_syntax(path: Path, text: str) -> None:
         raise SourceError([f"{display_path(path)}:{error.lineno}: {message[where.end() if where else 0:]}{column}"]) from None
 
 
-def parse_file(path: Path) -> Graph:
-    """Parse one Turtle file; syntax errors become `path:line: message`."""
-    text = read_text(path)
-    check_syntax(path, text)
-    graph = Graph()
-    try:
-        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
-    except BadSyntax as error:
-        raise SourceError([f"{display_path(path)}:{error.lines + 1}: {error._why}"]) from None
-    except Exception as error:  # rdflib raises several types for bad input
-        raise SourceError([f"{display_path(path)}: {error}"]) from None
-    if len(graph) == 0:
+class TermConverter:
+    """Oxigraph terms to rdflib terms. Each IRI becomes one shared URIRef, which keeps a
+    big graph's memory down; blank nodes are fresh for each file, as when rdflib parses."""
+
+    def __init__(self):
+        self.iris: dict[str, URIRef] = {}
+        self.blanks: dict[str, BNode] = {}
+
+    def __call__(self, term):
+        if isinstance(term, ox.NamedNode):
+            iri = self.iris.get(term.value)
+            if iri is None:
+                iri = self.iris[term.value] = URIRef(term.value)
+            return iri
+        if isinstance(term, ox.BlankNode):
+            return self.blanks.setdefault(term.value, BNode())
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == XSD_STRING else self(term.datatype))
+
+
+def parse_file(path: Path, terms: TermConverter | None = None, graph: Graph | None = None) -> Graph:
+    """Parse one Turtle file (into `graph` if given); syntax errors become `path:line: message`."""
+    triples = parse_turtle(path, read_text(path))
+    if not triples:
         raise SourceError([f"{display_path(path)}: no triples (empty file)"])
+    term = terms or TermConverter()
+    term.blanks = {}
+    graph = Graph() if graph is None else graph
+    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
     return graph
 
 
@@ -180,9 +223,10 @@ def load_sources(project: Project) -> Sources:
     wanted = [(ONTOLOGY_GRAPH, project.ontology_file)]
     wanted += [(graph_name(project.data_dir, p), p) for p in data_files(project.data_dir)]
     sources, problems = Sources(), []
+    terms = TermConverter()
     for name, path in wanted:
         try:
-            sources.add(Source(name, path, parse_file(path)))
+            sources.add(Source(name, path, parse_file(path, terms, sources.new_graph(name))))
         except SourceError as error:
             problems += error.messages
     if problems:

@@ -24,3 +24,16 @@ def test_turtle_is_the_union_with_readable_prefixes(mini_sources, mini_store):
     assert distinct <= set(union)
     assert b"@prefix agency: <https://w3id.org/biopolicy/id/agency/>" in text
     assert b"agency:example-agency" in text
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig"])
+def test_prefixes_are_sorted_and_do_not_depend_on_the_order_of_loading(mini_store, fmt):
+    import pyoxigraph as ox
+
+    reversed_store = ox.Store()
+    reversed_store.extend(reversed(list(mini_store)))
+    text = serialize(mini_store, fmt)
+    names = [line.split()[1] for line in text.decode().splitlines() if line.startswith("@prefix")]
+    assert names == sorted(names) and len(names) > 5
+    assert names == [line.split()[1] for line in serialize(reversed_store, fmt).decode().splitlines()
+                     if line.startswith("@prefix")]

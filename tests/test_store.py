@@ -42,9 +42,13 @@ def test_persistent_store_is_reused_and_replaced_whole(mini_sources, tmp_path, m
     del first
     assert triples_per_graph(open_existing(path)) == expected
     # a failing load leaves the previous store as it was
-    monkeypatch.setattr(store_module, "to_nquads", lambda sources: b"<broken")
+    monkeypatch.setattr(store_module, "to_nquads", lambda sources, names=None: b"<broken")
     with pytest.raises(SyntaxError):
         load(mini_sources, path)
+    assert triples_per_graph(open_existing(path)) == expected
+    # and so does a load that fails while writing the new directory
+    with pytest.raises(SyntaxError):
+        store_module.replace_persistent(path, b"<broken")
     assert triples_per_graph(open_existing(path)) == expected
     assert [p.name for p in tmp_path.iterdir()] == ["store"]
 
