@@ -86,7 +86,9 @@ def replace_persistent(path: Path, data: bytes) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
     try:
         store = ox.Store(str(fresh))
-        store.load(data, format=ox.RdfFormat.N_QUADS)
+        # The bulk loader (no transaction) is many times faster on disk; atomicity comes
+        # from the swap of directories, and a failed load's directory is thrown away.
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         store.flush()
         del store  # closes the database before the directory moves
         old = path.with_name(f".{path.name}.old")
