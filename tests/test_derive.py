@@ -112,3 +112,50 @@ def test_no_derived_closure_repeats_a_stated_triple(real_sources):
     for name, source in real_sources.graphs.items():
         if name != URIRef(GRAPHS + "derived"):
             assert not any(t in source.graph for t in derived), name
+
+
+@pytest.mark.parametrize("text, months, days", [
+    ("P200D", None, 200),
+    ("P2W", None, 14),       # a week is seven days
+    ("P5Y", 60, None),       # a year is twelve months; months are never counted as days
+    ("P18M", 18, None),
+    ("P1Y6M", 18, None),
+    ("P1M10D", 1, 10),       # both parts, neither turned into the other
+    ("P0D", None, 0),
+    ("PT5H", None, None),    # a time part: nothing (the shapes report it)
+])
+def test_derive_counts_the_months_and_days_of_each_duration_and_period(text, months, days):
+    union = ttl(f"""
+        bp:deadline bpo:duration "{text}"^^xsd:duration .
+        bp:amount bpo:period "{text}"^^xsd:duration .
+    """)
+    derived = derive(union).graph
+
+    def count(subject, name):
+        values = [int(o) for o in derived.objects(URIRef(BP + subject), URIRef(BPO + name))]
+        assert all(o.datatype == XSD.integer for o in derived.objects(URIRef(BP + subject), URIRef(BPO + name)))
+        assert len(values) <= 1
+        return values[0] if values else None
+
+    assert (count("deadline", "durationMonths"), count("deadline", "durationDays")) == (months, days)
+    assert (count("amount", "periodMonths"), count("amount", "periodDays")) == (months, days)
+
+
+def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
+    """Counted by hand from data/: the EO commentary's deadlines are 200, 240, 120 and 180
+    days; the NSCEB commentary's USD 15 bn are over five years (60 months); the order's own
+    deadlines include 1 year, 18 months and 2 years, which get months and no day count."""
+    derived = real_sources.graphs[URIRef(GRAPHS + "derived")].graph
+
+    def counts(name):
+        return {str(s).removeprefix(BP): int(o) for s, o in derived.subject_objects(URIRef(BPO + name))}
+
+    days, months = counts("durationDays"), counts("durationMonths")
+    assert {k: v for k, v in days.items() if k.startswith("deadline/eo-14081-commentary/")} == {
+        "deadline/eo-14081-commentary/workforce-plan": 200, "deadline/eo-14081-commentary/threat-assessment": 240,
+        "deadline/eo-14081-commentary/risk-mitigation-plan": 120,
+        "deadline/eo-14081-commentary/biomanufacturing-strategy": 180}
+    assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24}
+    assert not set(days) & set(months)
+    assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60}
+    assert counts("periodDays") == {}
