@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .derive import add_derived_graph
-from .export import RELEASE_FILES, serialize
+from .export import RELEASE_FILES, release_prefixes, serialize
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
 from .store import build_lock, instances_per_class, load, triples_per_graph
@@ -83,8 +83,9 @@ def write_release(store, summary: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        prefixes = release_prefixes(store)
         for fmt, name in RELEASE_FILES.items():
-            (staging / name).write_bytes(serialize(store, fmt))
+            (staging / name).write_bytes(serialize(store, fmt, prefixes))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.mkdir(exist_ok=True)
         for path in staging.iterdir():

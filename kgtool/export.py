@@ -33,12 +33,16 @@ def union_ntriples(store: ox.Store) -> bytes:
     return b"\n".join(sorted(lines)) + b"\n"
 
 
-KINDS = f"""SELECT DISTINCT ?kind WHERE {{
+# Oxigraph's Turtle and TriG writers try every prefix on every IRI, so thousands of
+# prefixes (a big graph with many sources) would make them ten times slower: only the
+# resource kinds with the most resources get one; the others are written in full.
+MAX_KIND_PREFIXES = 100
+KINDS = f"""SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   {{ GRAPH ?g {{ ?x ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?p ?x }} }}
   FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{BP_IRI}"))
   BIND(REPLACE(STR(?x), "[^/]*$", "") AS ?kind)
   FILTER(STRLEN(?kind) > {len(BP_IRI)})
-}}"""
+}} GROUP BY ?kind ORDER BY DESC(?n) ?kind LIMIT {MAX_KIND_PREFIXES}"""
 
 
 def release_prefixes(store: ox.Store) -> dict[str, str]:
@@ -59,11 +63,13 @@ def sorted_prefix_lines(text: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def serialize(store: ox.Store, fmt: str) -> bytes:
-    """The store in one release format."""
+def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """The store in one release format (`prefixes`: release_prefixes(store), if known)."""
+    if fmt in ("turtle", "trig") and prefixes is None:
+        prefixes = release_prefixes(store)
     if fmt == "turtle":
         triples = ox.parse(input=union_ntriples(store), format=ox.RdfFormat.N_TRIPLES)
-        return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=release_prefixes(store)))
+        return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     if fmt == "trig":
-        return sorted_prefix_lines(store.dump(format=ox.RdfFormat.TRIG, prefixes=release_prefixes(store)))
+        return sorted_prefix_lines(store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes))
     return store.dump(format=DATASET_FORMATS[fmt])
