@@ -50,6 +50,10 @@ class SavedQuery:
     def title(self) -> str:
         return self.header.get("title", self.name)
 
+    def title_in(self, lang: str) -> str:
+        """The title in a page's language when the header has it (`#+ title_zh:`), else `title`."""
+        return self.header.get(f"title_{lang}") or self.title
+
 
 # Catalogue -----------------------------------------------------------------------------
 

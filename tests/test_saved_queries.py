@@ -125,6 +125,8 @@ def test_every_saved_query_has_a_documented_header():
         assert re.search(r"^#\+ title: \S", text, re.M), query.name
         assert re.search(r"^#\+ question: \S", text, re.M), query.name
         assert CJK.search(re.search(r"^#\+ question_zh: (.*)$", text, re.M).group(1)), query.name
+        assert CJK.search(re.search(r"^#\+ title_zh: (.*)$", text, re.M).group(1)), query.name
+        assert query.title_in("zh") == query.header["title_zh"] and query.title_in("en") == query.title
         assert "ORDER BY" in text, f"{query.name} must order its rows"
 
 

@@ -300,6 +300,8 @@ def test_language_switch_and_fallback(server, browser):
     assert "Executive Order 14081" in browser.page_source  # the other language is still shown
     browser.get(server + "/")  # no ?lang: the cookie keeps Chinese
     assert "行政命令" in by_id(browser, "classes").text
+    assert "期限时间线" in browser.page_source  # deadline-timeline's `#+ title_zh:`
+    assert "Timeline of deadlines" not in browser.page_source
     by_id(browser, "lang-en").click()
     assert "Executive order" in by_id(browser, "classes").text
 
