@@ -308,22 +308,31 @@ def staged_graphs(path: str) -> str | None:
     return graph if graph.startswith(remote.LOADING) else None
 
 
-def test_a_server_dying_mid_load_leaves_every_graph_as_it_was(oxigraph_alone, mini_store_dir, mini_store,
-                                                              real_store_dir):
-    server = oxigraph_alone
-    first = kgtool("load", "--no-owl", *server.load_args(), data=MINI_DATA)  # built and checked as `build` does
+def load_mini_release(server: servers.Server) -> dict[str, int]:
+    """Load the mini release (built and checked as `build` does); its triples per graph."""
+    first = kgtool("load", "--no-owl", *server.load_args(), data=MINI_DATA)
     assert first.returncode == 0, first.stderr
-    before = server_counts(server)
+    return server_counts(server)
+
+
+def from_graph(n: int, action: str):
+    """A FaultyProxy fault: answer until the n-th graph starts staging, then `action`."""
     seen: set[str] = set()
 
     def fault(number, method, path):
-        """Answer until the third graph starts, then never again (the server is gone)."""
         graph = staged_graphs(path)
         if graph:
             seen.add(graph)
-        return "drop" if len(seen) >= 3 else None
+        return action if len(seen) >= n else None
 
-    with servers.FaultyProxy(server, fault) as proxy:
+    return fault
+
+
+def test_a_server_dying_mid_load_leaves_every_graph_as_it_was(oxigraph_alone, mini_store_dir, mini_store,
+                                                              real_store_dir):
+    server = oxigraph_alone
+    before = load_mini_release(server)
+    with servers.FaultyProxy(server, from_graph(3, "drop")) as proxy:  # the server is gone from the third graph
         second = kgtool("load", "--store", str(real_store_dir), "--retries", "1", *proxy.load_args())
     assert second.returncode != 0
     assert second.stderr.count("triples staged") == 2
@@ -337,19 +346,8 @@ def test_a_server_dying_mid_load_leaves_every_graph_as_it_was(oxigraph_alone, mi
 def test_a_server_that_hangs_mid_load_times_out_and_leaves_every_graph_as_it_was(oxigraph_alone, mini_store_dir,
                                                                                  mini_store, real_store_dir):
     server = oxigraph_alone
-    first = kgtool("load", "--no-owl", *server.load_args(), data=MINI_DATA)
-    assert first.returncode == 0, first.stderr
-    before = server_counts(server)
-    seen: set[str] = set()
-
-    def fault(number, method, path):
-        """Answer until the second graph starts, then hang on every request."""
-        graph = staged_graphs(path)
-        if graph:
-            seen.add(graph)
-        return "stall" if len(seen) >= 2 else None
-
-    with servers.FaultyProxy(server, fault) as proxy:
+    before = load_mini_release(server)
+    with servers.FaultyProxy(server, from_graph(2, "stall")) as proxy:  # every request hangs from the second graph
         proxy.stall_seconds = 3.0
         second = kgtool("load", "--store", str(real_store_dir), "--retries", "1", "--timeout", "1", *proxy.load_args())
     assert second.returncode != 0
