@@ -45,6 +45,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .namespaces import GRAPH_IRI
+from .store import as_quads
 
 N_TRIPLES = "application/n-triples"
 N_QUADS = "application/n-quads"
@@ -457,12 +458,6 @@ def canonical(blank: list[bytes]) -> set[str]:
 
 def joined(found: set[bytes]) -> bytes:
     return b"".join(line + b"\n" for line in sorted(found))
-
-
-def as_quads(data: bytes, name: str) -> bytes:
-    """N-Triples as N-Quads in graph `name`. Exact: every N-Triples line ends in " .\\n",
-    and no literal holds a raw line break."""
-    return data.replace(b" .\n", f" <{name}> .\n".encode())
 
 
 def typed_in(data: bytes, into: dict[str, set[str]]) -> None:

@@ -34,10 +34,14 @@ def to_nquads(sources: "Sources", names=None) -> bytes:
     for name, source in sources.graphs.items():
         if names is not None and name not in names:
             continue
-        ntriples = source.graph.serialize(format="nt", encoding="utf-8")
-        # N-Triples escapes newlines inside literals, so " .\n" only ends a statement.
-        chunks.append(ntriples.replace(b" .\n", f" <{name}> .\n".encode()))
+        chunks.append(as_quads(source.graph.serialize(format="nt", encoding="utf-8"), name))
     return b"".join(chunks)
+
+
+def as_quads(ntriples: bytes, name: str) -> bytes:
+    """N-Triples as N-Quads in graph `name`. Exact: N-Triples escapes line breaks inside
+    literals, so " .\\n" only ends a statement."""
+    return ntriples.replace(b" .\n", f" <{name}> .\n".encode())
 
 
 def load_files(store: ox.Store, sources: "Sources", exclude=frozenset()) -> list:

@@ -1,7 +1,8 @@
 """Checks over the parsed graphs, gathered into one Report.
 
-(a) SHACL (pyshacl) with the ontology mixed in, so `sh:targetClass` sees `rdfs:subClassOf`;
-(b) an individual in two disjoint classes (SPARQL, names the node);
+(a) SHACL, compiled to SPARQL on pyoxigraph (kgtool/shacl.py; pyshacl for shapes it cannot
+    compile), with the ontology mixed in, so `sh:targetClass` sees `rdfs:subClassOf`;
+(b) an individual in two disjoint classes (names the node);
 (c) dangling references: a `bp:` IRI used as an object that nothing types;
 (d) OWL consistency (owlready2 + HermiT) over the ontology, types and links between IRIs.
 Each result is located in the file whose graph holds its focus node. No I/O beyond reading.
