@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from .limits import Limits
+
 FORMATS = ("table", "csv", "tsv", "json", "xml")
 EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
 
@@ -182,11 +184,23 @@ def cmd_docs(args) -> int:
     return 0
 
 
+SERVE_LIMITS = [  # kgtool serve's options for the fields of Limits (docs/safety.md)
+    ("--timeout", "S", float, "seconds a SPARQL query may run before its worker is killed"),
+    ("--max-rows", "N", int, "rows a SPARQL answer may hold"),
+    ("--workers", "N", int, "queries evaluated at once, each in a process of its own"),
+    ("--queue", "N", int, "queries that may wait for a worker before the server says it is busy"),
+    ("--queue-wait", "S", float, "seconds a query may wait for a worker"),
+    ("--memory-mb", "MIB", int, "memory a query's worker may allocate"),
+    ("--max-query-bytes", "N", int, "length of a query in bytes"),
+    ("--max-nesting", "N", int, "depth of nested brackets in a query"),
+]
+
+
 def cmd_serve(args) -> int:
-    from .endpoint import Limits
     from .serve import serve
 
-    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, allowed_services=args.allow_service)
+    chosen = {flag[2:].replace("-", "_") for flag, *_ in SERVE_LIMITS}
+    limits = Limits(allowed_services=args.allow_service, **{name: getattr(args, name) for name in chosen})
     serve(open_store(args), project(args), args.host, args.port, limits)
     return 0
 
@@ -255,8 +269,9 @@ def parser() -> argparse.ArgumentParser:
     store_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    serve.add_argument("--timeout", type=float, default=10, metavar="S", help="seconds a SPARQL query may take (default: 10)")
-    serve.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="rows a SPARQL answer may hold (default: 10000)")
+    for flag, meta, kind, what in SERVE_LIMITS:
+        default = getattr(Limits, flag[2:].replace("-", "_"))
+        serve.add_argument(flag, type=kind, default=default, metavar=meta, help=f"{what} (default: {default:g})")
     serve.add_argument("--allow-service", action="append", default=[], metavar="URL",
                        help="let SPARQL queries call SERVICE <URL> (repeatable); any other SERVICE call is refused")
     return main

@@ -5,17 +5,15 @@ Read-only because the store is the release: updates are refused with 403, whethe
 would make this server fetch from any address a visitor names, so it is refused unless the
 operator allowed that endpoint (--allow-service, as for `kgtool query`).
 
-Limits: answers stop after `max_rows` rows (header X-Kgtool-Truncated) and after `timeout`
-seconds (503). pyoxigraph cannot cancel a query: a streaming query stops when its rows are
-no longer read, but one that sorts or groups runs to its end in its worker thread, so at
-most `workers` queries run at once and further ones get 503 until a worker is free.
+Limits (`Limits`, docs/safety.md): every query is measured, then evaluated in a worker
+process that is killed at its deadline and may crash or run out of memory alone; answers
+stop after `max_rows` rows (header X-Kgtool-Truncated).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +23,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .queries import UPDATE_FORMS, QueryError, check_services, query_form, to_iri
+from .queries import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, to_iri
+from .limits import Limits
+from .worker import TimeLimit, WorkerDied, call
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -47,20 +47,15 @@ GRAPH_TYPES = {  # CONSTRUCT and DESCRIBE
 }
 
 
-@dataclass
-class Limits:
-    timeout: float = 10.0
-    max_rows: int = 10_000
-    workers: int = 2
-    allowed_services: list[str] = field(default_factory=list)
-
-
 class Refused(Exception):
     """The request cannot be answered; `status` says why (400, 403, 406, 503)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
+
+    def __reduce__(self):  # it comes back from a worker process
+        return Refused, (self.status, str(self))
 
 
 @dataclass
@@ -83,12 +78,28 @@ class Asked:
     named_graphs: list[str]
 
 
-async def read_request(request: Request) -> Asked:
+async def bounded_body(request: Request, max_query_bytes: int) -> bytes:
+    """The request body, refused (413) as soon as it is longer than a query may be, with
+    room for form encoding: a client cannot make the server hold an endless body."""
+    most = 3 * max_query_bytes + 4096
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > most:
+        raise Refused(413, f"the request body is {declared} bytes; this endpoint takes at most {most}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            raise Refused(413, f"the request body is longer than {most} bytes; this endpoint takes no more")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_request(request: Request, limits: Limits) -> Asked:
     """The query and dataset of a GET, a form POST, or an application/sparql-query POST."""
     params = {k: request.query_params.getlist(k) for k in request.query_params.keys()}
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method == "POST":
-        body = (await request.body()).decode("utf-8", errors="replace")
+        body = (await bounded_body(request, limits.max_query_bytes)).decode("utf-8", errors="replace")
         if kind == "application/sparql-update":
             raise Refused(403, "this endpoint is read-only: updates are refused")
         if kind == "application/sparql-query":
@@ -134,53 +145,122 @@ def dataset(req: Asked) -> dict:
 
 
 # Evaluating with limits -----------------------------------------------------------------
+#
+# What a trusted SPARQL service does (Fuseki, Virtuoso, QLever): a query is measured before
+# it is evaluated (size, nesting), then evaluated in a process of its own (worker.call),
+# which is killed at its deadline, may not grow past a memory limit, and may crash alone.
+# At most `workers` such processes run at once; further queries wait their turn, up to
+# `queue` of them and `queue_wait` seconds each, before they are told the server is busy.
+
+
+def measure(text: str, limits: Limits) -> None:
+    """Refuse, before any parser sees it, a query too long or nested too deep: a deep
+    enough nest overflows the stack of the (recursive) SPARQL parser and kills its process."""
+    size = len(text.encode("utf-8"))
+    if size > limits.max_query_bytes:
+        raise Refused(413, f"the query is {size} bytes long; this endpoint takes at most "
+                           f"{limits.max_query_bytes} (--max-query-bytes)")
+    depth = nesting_depth(text)
+    if depth > limits.max_nesting:
+        raise Refused(400, f"the query nests {depth} levels of brackets deep; this endpoint takes at most "
+                           f"{limits.max_nesting} (--max-nesting)")
+
+
+class Row:
+    """One solution, as pyoxigraph's QuerySolution reads it (`row["var"]`, None when
+    unbound), but made of plain terms so that it can come back from a worker process."""
+
+    __slots__ = ("names", "terms")
+
+    def __init__(self, names: dict[str, int], terms: tuple):
+        self.names, self.terms = names, terms
+
+    def __getitem__(self, key):
+        index = key if isinstance(key, int) else self.names.get(key.value if isinstance(key, ox.Variable) else key)
+        return None if index is None else self.terms[index]
+
+    def __iter__(self):
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __reduce__(self):
+        return Row, (self.names, self.terms)
+
 
 def evaluate(store: ox.Store, text: str, args: dict, limits: Limits) -> Answer:
-    """Run and read at most max_rows rows, stopping when the time is up."""
+    """Run and read at most max_rows rows, stopping when the time is up; the answer holds
+    only picklable terms, so a worker process can send it back."""
     deadline = time.monotonic() + limits.timeout
     try:
         results = store.query(text, **args)
     except SyntaxError as error:
         raise Refused(400, f"query does not parse: {error}") from None
-    except OSError as error:
+    except (OSError, ValueError, TypeError) as error:
         raise Refused(400, f"query failed: {error}") from None
     if isinstance(results, ox.QueryBoolean):
         return Answer(boolean=bool(results))
     answer = Answer(graph=isinstance(results, ox.QueryTriples))
     if not answer.graph:
         answer.variables = [v.value for v in results.variables]
-    for item in results:
-        if time.monotonic() > deadline:
-            raise Refused(503, f"the query took longer than {limits.timeout:g} s")
-        if len(answer.rows) == limits.max_rows:
-            answer.truncated = True
-            break
-        answer.rows.append(item)
+    names = {name: i for i, name in enumerate(answer.variables)}
+    try:
+        for item in results:
+            if time.monotonic() > deadline:
+                raise Refused(503, f"the query took longer than {limits.timeout:g} s")
+            if len(answer.rows) == limits.max_rows:
+                answer.truncated = True
+                break
+            answer.rows.append(item if answer.graph else Row(names, tuple(item)))
+    except OSError as error:  # an evaluation error while streaming (pyoxigraph raises OSError)
+        raise Refused(400, f"query failed: {error}") from None
     return answer
 
 
 class Runner:
-    """At most `workers` evaluations at once, each given `timeout` seconds."""
+    """Queries evaluated in worker processes: at most `workers` at once, the others waiting
+    in a bounded queue; each given `timeout` seconds and `memory_mb` MiB."""
 
     def __init__(self, store: ox.Store, limits: Limits):
         self.store, self.limits = store, limits
         self.pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="sparql")
-        self.slots = threading.BoundedSemaphore(limits.workers)
+        self.running = asyncio.Semaphore(limits.workers)
+        self.waiting = 0
 
     def work(self, text: str, args: dict) -> Answer:
+        """In a pool thread: the answer of a worker process, or why there is none."""
+        limits = self.limits
         try:
-            return evaluate(self.store, text, args, self.limits)
-        finally:
-            self.slots.release()
+            return call(lambda: evaluate(self.store, text, args, limits), limits.timeout, limits.memory_mb)
+        except TimeLimit:
+            raise Refused(503, f"the query took longer than {limits.timeout:g} s and was stopped") from None
+        except WorkerDied as died:
+            status = 503 if died.out_of_memory else 500
+            raise Refused(status, f"{died}; the query was stopped, the server goes on") from None
+        except MemoryError as error:
+            raise Refused(503, f"{error}; the query was stopped, the server goes on") from None
 
     async def answer(self, text: str, args: dict) -> Answer:
-        if not self.slots.acquire(blocking=False):
-            raise Refused(503, "busy: too many queries are running; try again shortly")
-        future = self.pool.submit(self.work, text, args)
+        await self.turn()
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.limits.timeout)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.pool, self.work, text, args)
+        finally:
+            self.running.release()
+
+    async def turn(self) -> None:
+        """Wait for a free worker, in a queue of at most `queue`, for `queue_wait` seconds."""
+        limits = self.limits
+        if self.running.locked() and self.waiting >= limits.queue:
+            raise Refused(503, f"busy: {limits.queue} queries are already waiting; try again shortly")
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.running.acquire(), limits.queue_wait)
         except asyncio.TimeoutError:
-            raise Refused(503, f"the query took longer than {self.limits.timeout:g} s") from None
+            raise Refused(503, f"busy: no worker was free within {limits.queue_wait:g} s; try again shortly") from None
+        finally:
+            self.waiting -= 1
 
 
 # Writing the answer ---------------------------------------------------------------------
@@ -214,11 +294,16 @@ def negotiate(header: str, offered: dict) -> str:
 
 
 def term_json(term) -> dict:
-    """A term in the SPARQL 1.1 Query Results JSON format."""
+    """A term in the SPARQL 1.1 Query Results JSON format (a quoted triple, which
+    `TRIPLE()` makes, as SPARQL-star writes it)."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": term_json(term.subject),
+                                            "predicate": term_json(term.predicate),
+                                            "object": term_json(term.object)}}
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
@@ -256,12 +341,16 @@ def handler(store: ox.Store, limits: Limits):
 
     async def sparql(request: Request) -> Response:
         try:
-            req = await read_request(request)
+            req = await read_request(request, limits)
+            measure(req.query, limits)
             check(req, limits)
             answer = await runner.answer(req.query, dataset(req))
             data, media = body(answer, request.headers.get("accept", ""))
         except Refused as refusal:
-            return PlainTextResponse(str(refusal) + "\n", status_code=refusal.status)
+            headers = {"Retry-After": "1"} if refusal.status == 503 else {}
+            return PlainTextResponse(str(refusal) + "\n", status_code=refusal.status, headers=headers)
+        except Exception as error:  # a bug must cost one answer, never the server
+            return PlainTextResponse(f"internal error: {type(error).__name__}: {error}\n", status_code=500)
         headers = {"X-Kgtool-Truncated": str(limits.max_rows)} if answer.truncated else {}
         return Response(data, media_type=media, headers=headers)
 

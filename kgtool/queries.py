@@ -194,6 +194,19 @@ TOKEN = re.compile(
 )
 
 
+def nesting_depth(text: str) -> int:
+    """How deep `{`, `(` and `[` nest, past comments, strings and IRIs."""
+    depth = deepest = 0
+    for match in TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "open" or token in "([" and kind == "other":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close" or token in ")]" and kind == "other":
+            depth -= 1
+    return deepest
+
+
 def outer_group_start(text: str) -> int:
     """The offset just after the `{` that opens the outer WHERE group (skipping comments,
     strings, IRIs, and a CONSTRUCT template)."""

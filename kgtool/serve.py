@@ -17,6 +17,8 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -87,7 +89,7 @@ class Site:
             return "/id/" + quote(iri[len(BP_IRI):], safe="/-_.~")
         if iri in self.subjects:
             return "/entity?" + urlencode({"iri": iri})
-        return iri if iri.startswith(("http://", "https://")) else None
+        return web_address(iri)
 
     def cell(self, term, lang: str) -> Cell:
         if term is None:
@@ -301,12 +303,46 @@ def external(iri: str) -> Cell:
     if iri.startswith(WIKIDATA_ENTITY):
         qid = iri[len(WIKIDATA_ENTITY):]
         return Cell(f"Wikidata {qid}", f"https://www.wikidata.org/wiki/{qid}", iri, external=True)
-    return Cell(iri, iri, iri, external=True)
+    return Cell(iri, web_address(iri), iri, external=True)
+
+
+def web_address(iri: str) -> str | None:
+    """The IRI as a link target if it is an http or https address; any other scheme
+    (javascript:, data:, file:) a source might state is shown as text, never followed."""
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+SECURITY_HEADERS = {  # on every response (docs/safety.md)
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def secured(web):
+    """An ASGI wrapper that adds the security headers to every response, and a content
+    security policy to every HTML page (no script or frame from elsewhere)."""
+
+    async def with_headers(scope, receive, send):
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+            await send(message)
+
+        await web(scope, receive, sending if scope["type"] == "http" else send)
+
+    return with_headers
 
 
 def app(store: ox.Store, project: Project, limits: Limits | None = None) -> Starlette:
     pages = Pages(Site.read(store, project))
-    return Starlette(routes=[
+    return Starlette(middleware=[Middleware(secured)], routes=[
         Route("/", pages.home),
         Route("/query/{name}", pages.query),
         Route("/entity", pages.entity),
