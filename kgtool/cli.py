@@ -115,7 +115,7 @@ def endpoint(args):
     from .remote import Endpoint
 
     return Endpoint(args.endpoint, getattr(args, "update_endpoint", None), getattr(args, "graph_store", None),
-                    args.user, args.password, args.auth, args.timeout, args.retries)
+                    args.user, args.password, args.auth, args.timeout, args.max_answer_mb * 2**20, args.retries)
 
 
 def cmd_load(args) -> int:
@@ -282,7 +282,10 @@ def remote_options(sub, required: bool = False) -> None:
     sub.add_argument("--user", help="user name for HTTP authentication")
     sub.add_argument("--password", default=os.environ.get("KGTOOL_PASSWORD"), help="password (default: $KGTOOL_PASSWORD)")
     sub.add_argument("--auth", choices=("digest", "basic"), default="digest", help="HTTP authentication scheme (default: digest)")
-    sub.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds to wait for each answer (default: 300)")
+    sub.add_argument("--timeout", type=float, default=300, metavar="S",
+                     help="seconds a request and its whole answer may take (default: 300)")
+    sub.add_argument("--max-answer-mb", type=int, default=1024, metavar="MIB",
+                     help="longest answer accepted from the store, in MiB (default: 1024)")
     sub.add_argument("--retries", type=int, default=4, metavar="N", help="retries after a transient failure, with backoff (default: 4)")
 
 

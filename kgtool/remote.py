@@ -75,7 +75,8 @@ class Endpoint:
     user: str | None = None
     password: str | None = None
     auth: str = "digest"  # or "basic"
-    timeout: float = 300.0
+    timeout: float = 300.0  # seconds for a whole request and its answer, not only for each read
+    max_answer_bytes: int = 2**30  # a longer answer is refused, not held in memory
     retries: int = 4
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     server: str = "auto"  # "oxigraph", "standard" (Graph Store Protocol and SPARQL Update only), or "auto"
@@ -138,6 +139,20 @@ def retrying(endpoint: Endpoint, what: str, action: Callable, idempotent: bool =
             time.sleep(delay)
 
 
+def read_bounded(response, endpoint: Endpoint, started: float, what: str) -> bytes:
+    """The whole answer, read in pieces, within the request's time and size: a server that
+    trickles one byte at a time, or sends without end, is cut off with a clear error."""
+    pieces, size = [], 0
+    while piece := response.read1(65536):  # what has arrived, not a full 64 KiB
+        size += len(piece)
+        if size > endpoint.max_answer_bytes:
+            raise RemoteError(f"{what}: the answer is longer than {endpoint.max_answer_bytes} bytes; refused")
+        if time.monotonic() - started > endpoint.timeout:
+            raise Transient(f"{what}: no complete answer within {endpoint.timeout:g} s (--timeout)")
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
 def fetch(endpoint: Endpoint, method: str, url: str, body: bytes | None = None,
          content_type: str | None = None, accept: str | None = None) -> bytes:
     """One request. Raises Transient for what a retry may cure, RemoteError otherwise."""
@@ -146,9 +161,10 @@ def fetch(endpoint: Endpoint, method: str, url: str, body: bytes | None = None,
         request.add_header("Content-Type", content_type)
     if accept:
         request.add_header("Accept", accept)
+    started = time.monotonic()
     try:
         with endpoint.opener().open(request, timeout=endpoint.timeout) as response:
-            data = response.read()
+            data = read_bounded(response, endpoint, started, f"{method} {url}")
             endpoint._server_headers = response.headers.get_all("Server") or []
             return data
     except urllib.error.HTTPError as error:
@@ -178,11 +194,38 @@ def counting(graphs: list[str]) -> str:
     return f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
 
 
+def results_json(data: bytes, where: str) -> dict:
+    """A SPARQL 1.1 Query Results JSON document, or RemoteError saying what came instead
+    (a login page, a proxy's error page, JSON of another shape)."""
+    try:
+        answer = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        answer = None
+    if isinstance(answer, dict) and isinstance(answer.get("boolean"), bool):
+        return answer
+    bindings = answer.get("results", {}).get("bindings") if isinstance(answer, dict) else None
+    if not isinstance(bindings, list) or not all(isinstance(row, dict) for row in bindings):
+        start = data[:80].decode("utf-8", "replace").strip()
+        raise RemoteError(f"{where} did not answer with SPARQL JSON results; it sent {start!r}…"
+                          " (is the URL the store's SPARQL query endpoint?)")
+    return answer
+
+
+def read_counts(data: bytes, where: str, graphs: list[str]) -> dict[str, int]:
+    """Triples per graph from the answer to `counting(graphs)` (0 for a graph not there)."""
+    counts = {}
+    for row in results_json(data, where)["results"]["bindings"]:
+        graph, number = row.get("g", {}).get("value"), row.get("n", {}).get("value", "")
+        if not isinstance(graph, str) or not str(number).isdigit():
+            raise RemoteError(f"{where} answered a count that is not a graph and a number: {row!r:.120}")
+        counts[graph] = int(number)
+    return {g: counts.get(g, 0) for g in graphs}
+
+
 def graph_counts(endpoint: Endpoint, graphs: list[str]) -> dict[str, int]:
     """Triples in each graph on the server (0 for a graph it does not have)."""
-    answer = json.loads(form(endpoint, endpoint.query, "query", counting(graphs), "application/sparql-results+json"))
-    counts = {row["g"]["value"]: int(row["n"]["value"]) for row in answer["results"]["bindings"]}
-    return {g: counts.get(g, 0) for g in graphs}
+    data = form(endpoint, endpoint.query, "query", counting(graphs), "application/sparql-results+json")
+    return read_counts(data, endpoint.query, graphs)
 
 
 # Chunks of N-Triples -------------------------------------------------------------------
@@ -263,13 +306,30 @@ def swap(endpoint: Endpoint, names: dict[str, int]) -> None:
              lambda: update(endpoint, " ;\n".join(operations)), idempotent=False)
 
 
-def clean_up(endpoint: Endpoint, names: list[str]) -> None:
+def clean_up(endpoint: Endpoint, names: list[str]) -> str:
     """After a failure, drop the temporary graphs if the server still answers (once, no
-    retries: the load has failed already and the real graphs are untouched)."""
+    retries: the load has failed already and the real graphs are untouched); what became
+    of them, for the error message."""
     try:
         update(endpoint, " ;\n".join(f"DROP SILENT GRAPH <{LOADING}{g}>" for g in names))
+        return "every real graph is as it was, and the temporary graphs were dropped"
     except (Transient, RemoteError):
-        log("could not drop the temporary graphs <" + LOADING + "…>; the next load replaces them")
+        return (f"every real graph is as it was; the temporary graphs <{LOADING}…> could not be dropped "
+                "and are read by queries over the union until the next `kgtool load` drops them")
+
+
+def drop_leftovers(endpoint: Endpoint, names: list[str]) -> None:
+    """Drop the temporary graphs that an interrupted load left on the server (a store whose
+    default graph is the union would read them in every query), before loading again."""
+    temporary = [LOADING + name for name in names]
+    found = retrying(endpoint, f"looking for temporary graphs at {endpoint.query}",
+                     lambda: graph_counts(endpoint, temporary))
+    left = [g for g, n in found.items() if n]
+    if left:
+        log(f"dropping {len(left)} temporary graph(s) an earlier load left behind "
+            f"({sum(found.values())} triples)")
+        retrying(endpoint, f"dropping temporary graphs at {endpoint.update}",
+                 lambda: update(endpoint, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left)))
 
 
 def server_name(graph: str, prefix: str | None) -> str:
@@ -287,6 +347,7 @@ def push(store: ox.Store, endpoint: Endpoint, expected: dict[str, int], prefix: 
     graphs = dict(zip(expected, names))  # release name -> server name
     began = time.perf_counter()
     staged, sent = graphs, None
+    drop_leftovers(endpoint, list(names))
     if endpoint.server != "standard" and endpoint.graph_store and endpoint.user is None:
         # The counts the Oxigraph path starts from; the answer also says which server it is.
         there = retrying(endpoint, f"counting graphs at {endpoint.query}", lambda: graph_counts(endpoint, list(names)))
@@ -318,8 +379,10 @@ def stage_and_swap(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], 
             stage(endpoint, store, graph, name, names[name], size)
             log(f"<{name}>: {names[name]} triples staged in {time.perf_counter() - start:.2f} s")
         swap(endpoint, {name: names[name] for name in graphs.values()})
-    except RemoteError:
-        clean_up(endpoint, list(graphs.values()))
+    except RemoteError as error:
+        raise RemoteError(f"{error}; {clean_up(endpoint, list(graphs.values()))}") from None
+    except BaseException:  # interrupted: leave nothing behind where the server still answers
+        log(clean_up(endpoint, list(graphs.values())))
         raise
 
 
@@ -359,16 +422,17 @@ class Session:
             connection = self.connections[parts[:2]] = kind(parts.netloc, timeout=self.endpoint.timeout)
         headers = {k: v for k, v in (("Content-Type", content_type), ("Accept", accept)) if v}
         target = parts.path + (f"?{parts.query}" if parts.query else "")
+        started = time.monotonic()
         try:
             connection.request(method, target, body, headers,
                                encode_chunked=body is not None and not isinstance(body, bytes))
             response = connection.getresponse()
-            data = response.read()
+            data = read_bounded(response, self.endpoint, started, f"{method} {url}")
         except (OSError, http.client.HTTPException) as error:
             self.connections.pop(parts[:2]).close()
             refused = isinstance(error, ConnectionRefusedError)
             raise Transient(f"{method} {url}: {error or type(error).__name__}", sent=not refused) from None
-        except BaseException:
+        except BaseException:  # Transient or RemoteError from reading, or an interrupt
             self.connections.pop(parts[:2]).close()
             raise
         self.endpoint._server_headers = response.headers.get_all("Server") or []
@@ -381,10 +445,9 @@ class Session:
         return data
 
     def counts(self, graphs: list[str]) -> dict[str, int]:
-        answer = json.loads(self.request("POST", self.endpoint.query, counting(graphs).encode(),
-                                         "application/sparql-query", "application/sparql-results+json"))
-        found = {row["g"]["value"]: int(row["n"]["value"]) for row in answer["results"]["bindings"]}
-        return {g: found.get(g, 0) for g in graphs}
+        data = self.request("POST", self.endpoint.query, counting(graphs).encode(),
+                            "application/sparql-query", "application/sparql-results+json")
+        return read_counts(data, self.endpoint.query, graphs)
 
 
 @dataclass
@@ -702,8 +765,9 @@ def select(endpoint: Endpoint, text: str):
         client.setCredentials(endpoint.user, endpoint.password or "")
 
     def ask():
+        started = time.monotonic()
         try:
-            return client.query().response.read()
+            return read_bounded(client.query().response, endpoint, started, f"query at {endpoint.query}")
         except EndPointInternalError as error:
             raise Transient(str(error).strip()) from None
         except urllib.error.HTTPError as error:
@@ -718,17 +782,20 @@ def select(endpoint: Endpoint, text: str):
             raise Transient(str(error) or type(error).__name__) from None
 
     data = retrying(endpoint, f"query at {endpoint.query}", ask)
-    return ox.parse_query_results(valid_blank_nodes(data), format=ox.QueryResultsFormat.JSON)
+    answer = valid_blank_nodes(results_json(data, endpoint.query))
+    try:
+        return ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
+    except SyntaxError as error:
+        raise RemoteError(f"{endpoint.query} answered SPARQL JSON results that do not read: {error}") from None
 
 
-def valid_blank_nodes(data: bytes) -> bytes:
+def valid_blank_nodes(answer: dict) -> bytes:
     """SPARQL JSON results whose blank node names are valid labels. Virtuoso names them
     `nodeID://b10000`, which pyoxigraph refuses; each character outside [A-Za-z0-9] is
     written as `_HEX_`, so distinct names stay distinct."""
-    answer = json.loads(data)
     for row in answer.get("results", {}).get("bindings", []):
         for term in row.values():
-            if term.get("type") == "bnode":
+            if isinstance(term, dict) and term.get("type") == "bnode" and isinstance(term.get("value"), str):
                 term["value"] = re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", term["value"])
     return json.dumps(answer).encode()
 

@@ -194,11 +194,59 @@ def virtuoso(directory: Path):
 
 # A proxy that fails on purpose ---------------------------------------------------------
 
+def answer_200(handler, body: bytes, kind: str) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", kind)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def trickle(handler) -> None:
+    """One byte of a JSON answer every half second, for ever (until the client leaves)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/sparql-results+json")
+    handler.end_headers()
+    try:
+        for _ in range(240):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.5)
+    except OSError:
+        pass
+
+
+def endless(handler) -> None:
+    """An answer without a length that never ends (until the client leaves, or 4 GiB)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/sparql-results+json")
+    handler.end_headers()
+    chunk = b"[" * 65536
+    try:
+        for _ in range(65536):
+            handler.wfile.write(chunk)
+    except OSError:
+        pass
+    handler.close_connection = True
+
+
+HOSTILE_ANSWERS = {  # what a server that is not a SPARQL store (or a broken one) sends back
+    "html": lambda h: answer_200(h, b"<!doctype html><html><body>Please log in</body></html>", "text/html"),
+    "not-results": lambda h: answer_200(h, b'{"head": {"vars": ["g", "n"]}}', "application/sparql-results+json"),
+    "bad-count": lambda h: answer_200(h, b'{"head": {"vars": ["g", "n"]}, "results": {"bindings": [{"g": '
+                                         b'{"type": "uri", "value": "urn:x"}, "n": {"type": "literal", "value": "many"}}]}}',
+                                      "application/sparql-results+json"),
+    "trickle": trickle,
+    "endless": endless,
+}
+
+
 class FaultyProxy:
     """Forwards HTTP requests to `server`, except that `fault(number, method, path)` may
     return "drop" (close the connection without an answer, as a dying server does),
-    "stall" (say nothing for `stall_seconds`, then drop: a hung server) or an HTTP status to
-    answer instead (e.g. 503). Requests are numbered from 1."""
+    "stall" (say nothing for `stall_seconds`, then drop: a hung server), one of
+    HOSTILE_ANSWERS, or an HTTP status to answer instead (e.g. 503). Requests are numbered
+    from 1."""
 
     stall_seconds = 5.0
 
@@ -224,6 +272,9 @@ class FaultyProxy:
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if action in HOSTILE_ANSWERS:
+                    HOSTILE_ANSWERS[action](self)
                     return
                 if action:
                     self.send_response(action)
