@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import BP, GRAPHS
+from conftest import BP, GRAPHS, REPO
 
 PREFIXES = """
 PREFIX bpo: <https://w3id.org/biopolicy/ontology#>
@@ -28,6 +28,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 NSCEB = f"<{GRAPHS}sources/nsceb-report-commentary>"
 EO = f"<{GRAPHS}sources/eo-14081-commentary>"
 DERIVED = f"<{GRAPHS}derived>"
+SOURCE_FILES = sorted(p.stem for p in (REPO / "data" / "sources").glob("*.ttl"))
 BILLS = ("hr-8333-118", "hr-7085-118", "s-3558-118", "s-1387-119", "hr-2756-119")  # data/sources/<bill>.ttl
 
 
@@ -164,13 +165,13 @@ def test_due_dates_are_derived_never_stated_by_a_source(real_store):
 
 
 def test_each_source_graph_names_its_source(real_store):
+    """data/sources/NAME.ttl is the graph of <document/NAME> and says so, and no other graph
+    claims to be derived from a source."""
     rows = real_store.query(f"""{PREFIXES} SELECT ?g ?src WHERE {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?src }} }}""")
     assert {(r["g"].value, r["src"].value) for r in rows} == {
-        (NSCEB[1:-1], BP + "document/nsceb-report-commentary"),
-        (EO[1:-1], BP + "document/eo-14081-commentary"),
-        (GRAPHS + "sources/eo-14081", BP + "document/eo-14081"),
-        (GRAPHS + "sources/nsceb-final-report", BP + "document/nsceb-final-report")} | {
-        (GRAPHS + "sources/" + bill, BP + "document/" + bill) for bill in BILLS}
+        (GRAPHS + "sources/" + name, BP + "document/" + name) for name in SOURCE_FILES}
+    assert {NSCEB[1:-1], EO[1:-1]} | {GRAPHS + "sources/" + bill for bill in BILLS} <= {
+        GRAPHS + "sources/" + name for name in SOURCE_FILES}
 
 
 def test_dates_and_numbers_come_only_from_sources(real_store):
@@ -179,8 +180,8 @@ def test_dates_and_numbers_come_only_from_sources(real_store):
     query = f"""{PREFIXES} SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?v }}
         FILTER(isLiteral(?v) && DATATYPE(?v) IN (xsd:date, xsd:decimal, xsd:integer, xsd:duration)) }}"""
     graphs = {r["g"].value for r in real_store.query(query)} - {GRAPHS + "ontology"}  # its own creation date
-    assert graphs == {NSCEB[1:-1], EO[1:-1], DERIVED[1:-1], GRAPHS + "sources/eo-14081"} | {
-        GRAPHS + "sources/" + bill for bill in BILLS}  # dates of introduction, referral, report
+    assert {DERIVED[1:-1], NSCEB[1:-1], EO[1:-1], GRAPHS + "sources/eo-14081"} <= graphs
+    assert graphs - {DERIVED[1:-1]} <= {GRAPHS + "sources/" + name for name in SOURCE_FILES}
 
 
 def test_every_external_identifier_has_a_source(real_store):
@@ -199,3 +200,24 @@ def test_every_entity_has_one_english_and_one_chinese_name(real_store):
         FILTER NOT EXISTS {{ ?x a skos:ConceptScheme }}
     }} GROUP BY ?x HAVING (COUNT(DISTINCT ?en) != 1 || COUNT(DISTINCT ?zh) != 1)"""
     assert [r["x"].value for r in real_store.query(query, use_default_graph_as_union=True)] == []
+
+
+def test_lifecycle_statements_stand_in_the_graph_of_their_source(real_store):
+    """A status change names its source (dcterms:source, checked by the shapes); here: it is
+    stated in that source's own graph, and every lineage link and ELI status summary stands
+    in a source graph too, so a status can always say according to whom."""
+    elsewhere = f"""{PREFIXES} PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        SELECT ?g ?s ?p WHERE {{
+          GRAPH ?g {{ ?s ?p ?o }}
+          VALUES ?p {{ bpo:affects bpo:effectedBy bpo:enactedAs bpo:carriedBy eli:repealed_by eli:repeals
+                      eli:date_no_longer_in_force eli:first_date_entry_in_force eli:amends eli:amended_by }}
+          FILTER NOT EXISTS {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?src }} }} }}"""
+    assert [tuple(v.value for v in r) for r in real_store.query(elsewhere)] == []
+    mismatched = f"""{PREFIXES} SELECT ?g ?e ?src WHERE {{
+          GRAPH ?g {{ ?e dcterms:source ?src ; bpo:affects|bpo:effectedBy ?x }}
+          FILTER NOT EXISTS {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?src }} }} }}"""
+    assert [tuple(v.value for v in r) for r in real_store.query(mismatched)] == []
+    revoked = f"""{PREFIXES} SELECT ?src WHERE {{ GRAPH ?g {{ ?e a bpo:Revocation ; bpo:affects bp:document/eo-14081 ;
+          dcterms:source ?src }} }}"""
+    assert [r["src"].value for r in real_store.query(expand(revoked))] == [
+        BP + "document/additional-rescissions-2025-03-14"]

@@ -41,6 +41,7 @@ PREFIXES = {
     "bpo": BPO,
     "bps": "https://w3id.org/biopolicy/shapes#",
     "dcterms": "http://purl.org/dc/terms/",
+    "eli": "http://data.europa.eu/eli/ontology#",
     "org": "http://www.w3.org/ns/org#",
     "owl": str(OWL),
     "rdfs": str(RDFS),
