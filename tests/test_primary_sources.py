@@ -63,7 +63,7 @@ COUNTS = [
     (HR7085, "measures", "?x a bpo:Measure", 0),
     (HR7085, "deadlines", "?x a bpo:Deadline", 0),
     (S3558, "sections", "?x a bpo:Provision", 0),
-    (S3558, "dated events", "?x a bpo:Event ; dcterms:date ?d", 2),
+    (S3558, "dated events (an introduction, a committee report)", "?x a ?kind ; dcterms:date ?d . VALUES ?kind { bpo:Introduction bpo:CommitteeReport }", 2),
     (S3558, "companies", "?x a bpo:Company", 0),
     (S3558, "deadlines", "?x a bpo:Deadline", 0),
     (S1387, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/s-1387-119", 2),
