@@ -5,10 +5,16 @@ Every number below was counted by reading the texts by hand, not from the graph:
   (sec. 2: 2; 3: 11; 4: 3; 5: 8; 6: 8; 7: 2; 8: 5; 9: 3; 10: 6; 11: 5; 12: 2), 37 of them
   with a deadline (three counted from an event without a date: 3(c), 8(b), 11(c)), 12
   distinct deadlines, 35 deliverables.
-- The NSCEB report: 13 recommendations with official numbers could be read (chapter 1:
-  1.1A, 1.2A, 1.3A; chapter 2: 2.1A, 2.1B, 2.2A-D, 2.3A; chapter 5: 5.1A-C).
-- Links: five EO commentary tasks report six sections of the order; eight NSCEB commentary
-  recommendations report nine of the report's.
+- The NSCEB report (pages on biotech.senate.gov, each from its beginning): 37 recommendations.
+  20 with the number a page prints (1.1A, 1.2A, 1.3A, 2.1A, 2.1B, 2.2A-D, 2.3A from the numbered
+  list; 2.5A-D, 3.2A, 4.4A, 5.1A-C, 6.1A from section pages); 14 listed at the top of section
+  pages without a number in the part read (3.2: four more, 3.3: four, 5.3: two, 6.1: four more);
+  3 only in the list by agency (two grand research challenges, the workforce training
+  programmes). Six chapters (titles of 1 and 2 only), nine section pages (1.1, 1.2, 2.5, 3.2,
+  3.3, 4.4, 5.1, 5.3, 6.1) and the list by agency as a part of its own.
+- Links: five EO commentary tasks report six sections of the order; fourteen NSCEB commentary
+  statements report sixteen of the report's recommendations (13 recommendations numbered by the
+  commentary, plus its report-wide ban on Chinese suppliers).
 - The bills, each read only as far as its stored copy goes (the opening of the page):
   H.R. 8333 (118th, referred in Senate): sections 1 and 2 read, subsections 2(a) and 2(b)
   (cut inside (b)(2)); two prohibitions; no company, no deadline in the part read.
@@ -46,12 +52,19 @@ COUNTS = [
     (EO, "deadlines counted from an event without a date", "?x a bpo:Deadline ; bpo:trigger ?t . FILTER(?t != bp:event/eo-14081-signing)", 3),
     (EO, "deliverables", "?x a bpo:Deliverable", 35),
     (EO, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (NSCEB, "recommendations", "?x a bpo:Recommendation", 13),
-    (NSCEB, "chapters", "?x a bpo:StrategicAction", 3),
-    (NSCEB, "recommendations of chapter 2", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2", 7),
+    (NSCEB, "recommendations", "?x a bpo:Recommendation", 37),
+    (NSCEB, "recommendations with a printed number", "?x a bpo:Recommendation ; bpo:number ?n", 20),
+    (NSCEB, "recommendations in a section page's list", "?x a bpo:Recommendation ; dcterms:isPartOf ?s . ?s a bpo:Provision ; bpo:number ?n", 26),
+    (NSCEB, "recommendations only in the list by agency", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/recommendations-by-agency", 3),
+    (NSCEB, "chapters", "?x a bpo:StrategicAction", 6),
+    (NSCEB, "chapters with a title read", "?x a bpo:StrategicAction ; dcterms:title ?t", 2),
+    (NSCEB, "section pages", "?x a bpo:Provision ; bpo:number ?n ; schema:url ?u", 9),
+    (NSCEB, "recommendations of chapter 2", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2", 11),
+    (NSCEB, "recommendations of section 3.3", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-3", 4),
     (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 13),
-    (LINKS, "primary measures linked", "?s bpo:describes ?x", 15),
+    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 19),
+    (LINKS, "primary measures linked", "?s bpo:describes ?x", 22),
+    (LINKS, "notes where the two numberings differ", "?x skos:note ?n", 9),
     (HR8333, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-8333-118", 2),
     (HR8333, "sections and subsections", "?x a bpo:Provision", 4),
     (HR8333, "prohibitions", "?x a bpo:Restriction", 2),
@@ -115,6 +128,33 @@ KEY_FACTS = {
         f"GRAPH {NSCEB} {{ ?m bpo:number \"2.2B\" ; bpo:addressee bp:agency/us-doe , bp:agency/us-hhs }}",
     "5.1A: OPM to train the federal workforce":
         f"GRAPH {NSCEB} {{ ?m bpo:number \"5.1A\" ; bpo:addressee bp:agency/us-opm ; a bpo:WorkforceMeasure }}",
+    "1.2A: the list by agency names USTR (in the EOP) and USDA":
+        f"""GRAPH {NSCEB} {{ ?m bpo:number "1.2A" ; bpo:addressee bp:agency/us-congress , bp:agency/us-ustr , bp:agency/us-usda ;
+            dcterms:isPartOf bp:provision/nsceb-final-report/section-1-2 . bp:agency/us-ustr org:subOrganizationOf bp:agency/us-eop }}""",
+    "2.5B: no Chinese biotechnology suppliers for companies working with national security agencies and HHS":
+        f"""GRAPH {NSCEB} {{ ?m bpo:number "2.5B" ; a bpo:Restriction ; bpo:targets bp:jurisdiction/cn , bp:concept/sector/biotechnology-suppliers ;
+            dcterms:isPartOf bp:provision/nsceb-final-report/section-2-5 . bp:provision/nsceb-final-report/section-2-5 dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2 }}""",
+    "2.5D: the ITC to investigate Chinese dumping":
+        f"GRAPH {NSCEB} {{ ?m bpo:number \"2.5D\" ; bpo:addressee bp:agency/us-itc ; bpo:targets bp:jurisdiction/cn }}",
+    "3.2A: Defense to build commercial biomanufacturing facilities with private companies":
+        f"GRAPH {NSCEB} {{ ?m bpo:number \"3.2A\" ; bpo:addressee bp:agency/us-dod ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-2 }}",
+    "section 3.3, second: Commerce to consider country-wide export controls on China":
+        f"""GRAPH {NSCEB} {{ bp:measure/nsceb-final-report/section-3-3-item-2 a bpo:ExportControl ; bpo:addressee bp:agency/us-doc ;
+            bpo:targets bp:jurisdiction/cn ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-3 }}""",
+    "section 3.3, fourth: resources for the intelligence community":
+        f"GRAPH {NSCEB} {{ bp:measure/nsceb-final-report/section-3-3-item-4 bpo:addressee bp:agency/us-intelligence-community }}",
+    "4.4A: safe, secure and responsible biotechnology":
+        f"GRAPH {NSCEB} {{ ?m bpo:number \"4.4A\" ; dcterms:isPartOf bp:provision/nsceb-final-report/section-4-4 ; bpo:theme bp:concept/theme/biosafety-and-biosecurity }}",
+    "section 5.3, first: green cards for talent from allies and partners":
+        f"GRAPH {NSCEB} {{ bp:measure/nsceb-final-report/section-5-3-item-1 a bpo:WorkforceMeasure ; bpo:targets bp:group/allies-and-partners }}",
+    "6.1A: biotechnology in the State Department's ITSI Fund":
+        f"""GRAPH {NSCEB} {{ ?m bpo:number "6.1A" ; dcterms:isPartOf bp:provision/nsceb-final-report/section-6-1 .
+            bp:programme/itsi-fund bpo:administeredBy bp:agency/us-dos }}""",
+    "section 6.1, fifth: State and Defense to have NATO countries pool purchasing":
+        f"GRAPH {NSCEB} {{ bp:measure/nsceb-final-report/section-6-1-item-5 bpo:addressee bp:agency/us-dos , bp:agency/us-dod ; bpo:targets bp:group/nato-countries }}",
+    "each section page read is cited by its URL":
+        f"""GRAPH {NSCEB} {{ bp:provision/nsceb-final-report/section-3-3 schema:url <https://biotech.senate.gov/final-report/chapters/chapter-3/section-3> ;
+            dcterms:title ?t . bp:document/nsceb-final-report schema:url <https://biotech.senate.gov/final-report/chapters/chapter-6/section-1> }}""",
     "H.R. 8333: a version of the BIOSECURE Act, received in the Senate on 2024-09-10":
         f"""GRAPH {HR8333} {{ bp:document/hr-8333-118 a bpo:Bill ; dcterms:isVersionOf bp:document/biosecure-act ;
             dcterms:alternative "BIOSECURE Act"@en ; bpo:billNumber "H.R. 8333 (118th Congress)" ;
@@ -164,6 +204,26 @@ def test_no_bill_states_a_deadline_or_a_due_date(real_store):
 @pytest.mark.parametrize("fact", KEY_FACTS, ids=list(KEY_FACTS))
 def test_key_fact(real_store, fact):
     assert ask(real_store, KEY_FACTS[fact]), fact
+
+
+def test_no_recommendation_number_is_guessed(real_store):
+    """A recommendation listed without its number on the page read has none: its IRI names its
+    place in the section's list, and a note says the number could not be read."""
+    rows = real_store.query(f"""{PREFIXES} SELECT ?m WHERE {{ GRAPH {NSCEB} {{ ?m a bpo:Recommendation .
+        FILTER(CONTAINS(STR(?m), "-item-") || CONTAINS(STR(?m), "/by-agency/")) }}
+        FILTER(EXISTS {{ ?m bpo:number ?n }} || NOT EXISTS {{ GRAPH {NSCEB} {{ ?m skos:note ?note FILTER(CONTAINS(?note, "number")) }} }}) }}""")
+    assert [r["m"].value for r in rows] == []
+
+
+def test_both_numberings_are_kept_and_linked(real_store):
+    """The commentary's 1.2 is the report's 1.3A; its 3.3 the second recommendation of report section 3.3."""
+    assert ask(real_store, f"""GRAPH <{GRAPHS}sources/nsceb-report-commentary> {{ bp:measure/nsceb-commentary/create-ogca bpo:number "1.2" }}
+        GRAPH {NSCEB} {{ bp:measure/nsceb-final-report/rec-1-3a bpo:number "1.3A" }}
+        GRAPH {LINKS} {{ bp:measure/nsceb-commentary/create-ogca bpo:describes bp:measure/nsceb-final-report/rec-1-3a ;
+            skos:note ?n FILTER(CONTAINS(?n, "1.3A")) }}""")
+    assert ask(real_store, f"""GRAPH <{GRAPHS}sources/nsceb-report-commentary> {{ bp:measure/nsceb-commentary/export-controls-china bpo:number "3.3" }}
+        GRAPH {LINKS} {{ bp:measure/nsceb-commentary/export-controls-china bpo:describes bp:measure/nsceb-final-report/section-3-3-item-2 ;
+            skos:note ?n FILTER(CONTAINS(?n, "section 3.3")) }}""")
 
 
 def test_commentary_graphs_hold_no_links_to_the_primary_text(real_store):
