@@ -78,11 +78,22 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def die_with_parent() -> None:
+    """In the server's process, before it starts: ask Linux to kill it when the test run
+    that started it dies (a `timeout`, a Ctrl-C), so that no server outlives its tests."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 @contextmanager
 def running(command: list[str], url: str, log: Path, cwd: Path | None = None):
     """Start `command`, wait for `url` to answer, and stop the process afterwards."""
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+                                   preexec_fn=die_with_parent)
     try:
         wait_until_up(url, process, log)
         yield process
