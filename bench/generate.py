@@ -73,16 +73,14 @@ def reference_entities(data_dir: Path) -> tuple[dict[str, list[str]], int]:
 
     sources = load_sources(Project.at(ROOT, data_dir))
     add_derived_graph(sources)
-    triples = sum(len(s.graph) for s in sources.graphs.values())
-    union, ontology = sources.union(), sources.ontology
-    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-    sub_class = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+    triples = len(sources.store)
 
     def instances(cls: str, prefix: str = "") -> list[str]:
-        from rdflib import URIRef
-
-        classes = set(ontology.transitive_subjects(URIRef(sub_class), URIRef(BPO + cls)))
-        found = {str(s) for c in classes for s in union.subjects(URIRef(rdf_type), c)}
+        """Instances of the class or of its subclasses (as the ontology states them)."""
+        rows = sources.store.query(
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH <{GRAPH}ontology> {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{BPO}{cls}> }} "
+            f"?s a ?c }}", use_default_graph_as_union=True)
+        found = {row["s"].value for row in rows}
         return sorted(s[len(BP):] for s in found if s.startswith(BP + prefix))
 
     entities = {

@@ -60,21 +60,22 @@ def check(project: Project, owl: bool = True) -> tuple[Sources, Report, list[str
     for message in skipped:
         print(f"kgtool: warning: no derived due date for {message}", file=sys.stderr)
     with stage("validate" + ("" if owl else " (without OWL)")):
-        report = validate(sources, shapes, owl=owl, timer=lambda name: stage(f"validate: {name}"))
+        report = validate(sources, shapes, owl=owl, timer=lambda name: stage(f"validate: {name}"),
+                          ontology_checks=project.ontology_checks)
     return sources, report, skipped
 
 
 def summarize(sources: Sources, store, report: Report, skipped: list[str]) -> dict:
     """The content of build-report.json."""
     per_graph = triples_per_graph(store)
-    files = {str(name): display_path(s.path) for name, s in sources.graphs.items() if s.path}
+    files = {name: display_path(path) for name, path in sources.files.items() if path}
     return {
         "kgtool": __version__,
         "triples": sum(per_graph.values()),
         "graphs": {g: {"file": files.get(g), "triples": n} for g, n in per_graph.items()},
         "instances_per_class": instances_per_class(store),
         "derived_due_dates_skipped": skipped,
-        "validation": {"conforms": report.conforms, "results": [vars(r) for r in report.results]},
+        "validation": {"conforms": report.conforms, "results": [vars(r) for r in report.ordered()]},
     }
 
 

@@ -17,9 +17,12 @@ Three kinds (docs/conventions.md, "The derived graph"):
   concept itself) over `skos:broader`/`skos:narrower`, and `bpo:inDocument` from each
   measure, provision or claim to each document it is part of through `dcterms:isPartOf`.
 
-Each closure is computed once per node and memoised, so the cost grows with the data
-times the depth of its hierarchies. A derived triple that a source already states is not
-repeated in the derived graph.
+Everything is computed in the one store: the closures are CONSTRUCT queries
+(kgtool/sparql/derive-*.rq) over the union of the graphs; the dates and durations are read
+by SELECT queries and counted here, because calendar arithmetic with the reason a deadline
+cannot be computed is plain Python. A derived triple that another graph states is then
+removed (derive-restated.ru). The derived graph is recomputed whole each time: it is a
+function of the other graphs, and at 100k triples that takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -28,27 +31,24 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
+from pathlib import Path
 
-from rdflib import BNode, Graph, Literal
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+import pyoxigraph as ox
 
-from .namespaces import BPO, DERIVED_GRAPH
-from .sources import Source, Sources
+from .namespaces import BPO_IRI, DERIVED_GRAPH, XSD
+from .sources import Sources, drop_graph
 
-DURATION = re.compile(r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?")
+SPARQL = Path(__file__).resolve().parent / "sparql"
+CLOSURES = ("derive-superclasses.rq", "derive-kinds.rq", "derive-concepts.rq", "derive-documents.rq")
+DURATION = re.compile(r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                      r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 XSD_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+DAY_SECONDS = 86_400
 
-DERIVED_COMMENT = (
-    "Computed by kgtool build, not stated by any source: bpo:derivedDueDate is the "
-    "dcterms:date of the deadline's bpo:trigger plus its bpo:duration; bpo:durationMonths, "
-    "bpo:durationDays, bpo:periodMonths and bpo:periodDays restate each bpo:duration and bpo:period "
-    "as whole months and days; rdfs:subClassOf (indirect "
-    "superclasses), bpo:kindOf, skos:broaderTransitive, bpo:withinConcept and bpo:inDocument are "
-    "closures of the rdf:type, rdfs:subClassOf, skos:broader, skos:narrower and dcterms:isPartOf "
-    "triples the sources and the ontology state."
-)
-STATEMENT_CLASSES = (BPO.Measure, BPO.Provision, BPO.Claim)
+
+def sparql(name: str) -> str:
+    """An internal query of kgtool/sparql/ by file name."""
+    return (SPARQL / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,18 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse `PnYnMnWnD` (optionally negative). A time part is refused: a due date is a day."""
+    """Parse `PnYnMnWnD` (optionally negative). A time part is accepted only when it is a
+    whole number of days (the store writes a zero duration as "PT0S"): a due date is a day."""
     text = text.strip()
-    if "T" in text:
-        raise ValueError(f"duration {text!r} has a time part; a due date needs whole days, months or years")
     match = DURATION.fullmatch(text)
-    if not match or text.lstrip("-") == "P":
+    if not match or text.lstrip("-") in ("P", "PT") or text.endswith("T"):
         raise ValueError(f"not a duration of years, months, weeks or days: {text!r}")
     sign = -1 if match[1] else 1
-    years, months, weeks, days = (int(g or 0) for g in match.groups()[1:])
-    return Duration(months=sign * (12 * years + months), days=sign * (7 * weeks + days))
+    years, months, weeks, days, hours, minutes = (int(g or 0) for g in match.groups()[1:7])
+    seconds = 3600 * hours + 60 * minutes + float(match[8] or 0)
+    if seconds % DAY_SECONDS:
+        raise ValueError(f"duration {text!r} has a time part; a due date needs whole days, months or years")
+    return Duration(months=sign * (12 * years + months), days=sign * (7 * weeks + days + int(seconds // DAY_SECONDS)))
 
 
 def parse_date(text: str) -> date:
@@ -90,146 +92,66 @@ def add_duration(start: date, duration: Duration) -> date:
 
 @dataclass
 class Derivation:
-    """The derived graph, and the deadlines that could not be computed (and why)."""
+    """How many triples the derived graph got, and the deadlines that could not be
+    computed (and why)."""
 
-    graph: Graph
+    triples: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
-def deadline_inputs(union: Graph):
-    """Each (deadline, duration, trigger date) the graphs state, in a stable order."""
-    for deadline in sorted(set(union.subjects(RDF.type, BPO.Deadline))):
-        for duration in union.objects(deadline, BPO.duration):
-            for trigger in union.objects(deadline, BPO.trigger):
-                for trigger_date in union.objects(trigger, DCTERMS.date):
-                    yield deadline, duration, trigger_date
+def due_dates(store: ox.Store, skipped: list[str]):
+    """(deadline, bpo:derivedDueDate, date) for each deadline whose trigger is dated."""
+    for row in union_query(store, sparql("deadline-inputs.rq")):
+        try:
+            due = add_duration(parse_date(row["date"].value), parse_duration(row["duration"].value))
+        except ValueError as error:
+            skipped.append(f"{row['deadline'].value}: {error}")
+            continue
+        yield row["deadline"], ox.NamedNode(BPO_IRI + "derivedDueDate"), ox.Literal(due.isoformat(), datatype=ox.NamedNode(XSD + "date"))
 
 
 # Each stated duration property, and the derived properties of its month and day parts.
-PORTABLE_DURATIONS = (
-    (BPO.duration, BPO.durationMonths, BPO.durationDays),
-    (BPO.period, BPO.periodMonths, BPO.periodDays),
-)
+PORTABLE_DURATIONS = {
+    BPO_IRI + "duration": (BPO_IRI + "durationMonths", BPO_IRI + "durationDays"),
+    BPO_IRI + "period": (BPO_IRI + "periodMonths", BPO_IRI + "periodDays"),
+}
 
 
-def portable_durations(union: Graph):
+def portable_durations(store: ox.Store):
     """(subject, property, xsd:integer literal) for the month and day parts of each stated
     duration, so that a store that cannot keep xsd:duration still has the fact. The month
     part is given when it is not zero, the day part when it is not zero or the duration is
     zero (P0D): P200D has 200 days, P5Y 60 months, P1M10D 1 month and 10 days; months are
     never counted as days. A duration with a time part or not a duration at all gives
     nothing (the shapes report it)."""
-    for stated, months_property, days_property in PORTABLE_DURATIONS:
-        for subject, value in sorted(union.subject_objects(stated)):
-            try:
-                duration = parse_duration(str(value))
-            except ValueError:
-                continue
-            if duration.months:
-                yield subject, months_property, Literal(duration.months, datatype=XSD.integer)
-            if duration.days or not duration.months:
-                yield subject, days_property, Literal(duration.days, datatype=XSD.integer)
-
-
-def new_derived_graph() -> Graph:
-    """The derived graph describes itself: generated by kgtool, not stated by a source."""
-    derived = Graph()
-    activity = BNode()
-    derived.add((DERIVED_GRAPH, RDFS.comment, Literal(DERIVED_COMMENT, lang="en")))
-    derived.add((DERIVED_GRAPH, PROV.wasGeneratedBy, activity))
-    derived.add((activity, RDF.type, PROV.Activity))
-    derived.add((activity, RDFS.label, Literal("kgtool build: derive due dates, portable durations and closures",
-                                               lang="en")))
-    return derived
-
-
-def ancestors(start, parents) -> set:
-    """Every node reachable from `start` by one or more `parents` steps (cycles are safe)."""
-    seen: set = set()
-    todo = list(parents(start))
-    while todo:
-        node = todo.pop()
-        if node not in seen:
-            seen.add(node)
-            todo.extend(parents(node))
-    return seen
-
-
-class Closure:
-    """The transitive closure of a parent relation, one node at a time, memoised."""
-
-    def __init__(self, parents):
-        self.parents = parents
-        self.memo: dict = {}
-
-    def __call__(self, node) -> set:
-        if node not in self.memo:
-            self.memo[node] = ancestors(node, self.parents)
-        return self.memo[node]
-
-
-def closures(union: Graph, data: Graph | None = None):
-    """The closure triples, each not already in `union`. `data` is where typed resources and
-    parts are looked for (the data graphs without the ontology); by default `union`."""
-    data = union if data is None else data
-    superclasses = Closure(lambda c: union.objects(c, RDFS.subClassOf))
-    broader = Closure(lambda c: set(union.objects(c, SKOS.broader)) | set(union.subjects(SKOS.narrower, c)))
-    wholes = Closure(lambda part: union.objects(part, DCTERMS.isPartOf))
-    out: set = set()
-
-    for cls in set(union.subjects(RDFS.subClassOf, None)):
-        for sup in superclasses(cls):
-            if sup != cls:
-                out.add((cls, RDFS.subClassOf, sup))
-
-    def kinds(node) -> set:
-        stated = set(union.objects(node, RDF.type))
-        return stated.union(*(superclasses(c) for c in stated))
-
-    for node in set(data.subjects(RDF.type, None)):
-        for kind in kinds(node):
-            out.add((node, BPO.kindOf, kind))
-
-    concepts = set(union.subjects(SKOS.broader, None)) | set(union.objects(SKOS.broader, None))
-    concepts |= set(union.subjects(SKOS.narrower, None)) | set(union.objects(SKOS.narrower, None))
-    concepts |= {n for n in union.subjects(RDF.type, None) if SKOS.Concept in kinds(n)}
-    for concept in concepts:
-        out.add((concept, BPO.withinConcept, concept))
-        for ancestor in broader(concept):
-            if ancestor != concept:
-                out.add((concept, SKOS.broaderTransitive, ancestor))
-                out.add((concept, BPO.withinConcept, ancestor))
-
-    for part in set(data.subjects(DCTERMS.isPartOf, None)):
-        if any(c in kinds(part) for c in STATEMENT_CLASSES):
-            for whole in wholes(part):
-                if whole != part and BPO.Document in kinds(whole):
-                    out.add((part, BPO.inDocument, whole))
-    return sorted(t for t in out if t not in union)
-
-
-def derive(union: Graph, data: Graph | None = None) -> Derivation:
-    """Compute due dates, portable durations and closures from the union of all graphs into
-    the derived graph."""
-    result = Derivation(new_derived_graph())
-    for deadline, duration, trigger_date in deadline_inputs(union):
+    integer = ox.NamedNode(XSD + "integer")
+    for row in union_query(store, sparql("stated-durations.rq")):
         try:
-            due = add_duration(parse_date(trigger_date), parse_duration(duration))
-        except ValueError as error:
-            result.skipped.append(f"{deadline}: {error}")
+            duration = parse_duration(row["value"].value)
+        except ValueError:
             continue
-        result.graph.add((deadline, BPO.derivedDueDate, Literal(due.isoformat(), datatype=XSD.date)))
-    for triple in portable_durations(union):
-        if triple not in union:
-            result.graph.add(triple)
-    for triple in closures(union, data):
-        result.graph.add(triple)
-    return result
+        months_property, days_property = PORTABLE_DURATIONS[row["property"].value]
+        if duration.months:
+            yield row["subject"], ox.NamedNode(months_property), ox.Literal(str(duration.months), datatype=integer)
+        if duration.days or not duration.months:
+            yield row["subject"], ox.NamedNode(days_property), ox.Literal(str(duration.days), datatype=integer)
+
+
+def union_query(store: ox.Store, text: str):
+    return store.query(text, use_default_graph_as_union=True)
 
 
 def add_derived_graph(sources: Sources) -> Derivation:
-    """Derive from all parsed graphs and add the result to them as the derived graph."""
-    data = SimpleNamespace(subjects=sources.data_subjects)  # what closures() reads of the data
-    result = derive(sources.union(), data)
-    sources.add(Source(DERIVED_GRAPH, None, result.graph))
+    """(Re)compute the derived graph in the store from all the other graphs."""
+    store, graph = sources.store, ox.NamedNode(DERIVED_GRAPH)
+    drop_graph(store, DERIVED_GRAPH)
+    result = Derivation()
+    computed = list(due_dates(store, result.skipped)) + list(portable_durations(store))
+    store.extend(ox.Quad(s, p, o, graph) for s, p, o in computed)
+    for name in CLOSURES:  # each reads the union, the closures before it included: the same closures
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in union_query(store, sparql(name)))
+    store.update(sparql("derive-restated.ru"))
+    store.update(sparql("derive-description.ru"))
+    sources.files[DERIVED_GRAPH] = None
+    result.triples = sources.count(DERIVED_GRAPH)
     return result

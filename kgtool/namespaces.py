@@ -1,25 +1,30 @@
-"""Namespaces and project paths: the names docs/conventions.md fixes, in one place."""
+"""Namespaces and project paths: the names docs/conventions.md fixes, in one place.
+
+Plain strings, so that importing this (every command does) loads no RDF library: a cold
+`kgtool query --store` must not pay for rdflib. The rdflib namespace objects that the
+shapes code needs are in kgtool/rdfterms.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
-
 BPO_IRI = "https://w3id.org/biopolicy/ontology#"
 BP_IRI = "https://w3id.org/biopolicy/id/"
 BPS_IRI = "https://w3id.org/biopolicy/shapes#"
 GRAPH_IRI = "https://w3id.org/biopolicy/graph/"
 
-BPO = Namespace(BPO_IRI)
-BP = Namespace(BP_IRI)
-BPS = Namespace(BPS_IRI)
-GRAPH = Namespace(GRAPH_IRI)
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+SH = "http://www.w3.org/ns/shacl#"
 
-ONTOLOGY_GRAPH = GRAPH["ontology"]
-DERIVED_GRAPH = GRAPH["derived"]
+ONTOLOGY_GRAPH = GRAPH_IRI + "ontology"
+DERIVED_GRAPH = GRAPH_IRI + "derived"
 
 # Prefixes used to print and serialize (release files, query tables, reports).
 PREFIXES: dict[str, str] = {
@@ -27,17 +32,17 @@ PREFIXES: dict[str, str] = {
     "bp": BP_IRI,
     "bps": BPS_IRI,
     "graph": GRAPH_IRI,
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
     "org": "http://www.w3.org/ns/org#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "schema": "https://schema.org/",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "sh": SH,
 }
 
 
@@ -65,6 +70,11 @@ class Project:
     @property
     def ontology_file(self) -> Path:
         return self.root / "ontology" / "biopolicy.ttl"
+
+    @property
+    def ontology_checks(self) -> list[Path]:
+        """The ontology's quality checks: SPARQL queries that must return no rows."""
+        return sorted((self.root / "ontology" / "checks").glob("*-violation.rq"))
 
     @property
     def shapes_dir(self) -> Path:

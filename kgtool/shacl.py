@@ -22,8 +22,6 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from .sources import Sources
-from .store import load_files
 
 
 class Unsupported(Exception):
@@ -32,7 +30,8 @@ class Unsupported(Exception):
 
 @dataclass
 class ShaclResult:
-    """One validation result, as pyshacl's report states it (rdflib terms)."""
+    """One validation result, as pyshacl's report states it: focus and value as pyoxigraph
+    terms, the rest as the shapes graph's rdflib terms."""
 
     focus: object
     path: object
@@ -58,16 +57,6 @@ NODE_KINDS = {
 # Datatypes whose every lexical form is valid: checked in SPARQL alone. Others go through
 # rdflib's own parsing of each distinct lexical form, as pyshacl does (ill_typed).
 STRING_TYPES = {XSD.string, RDF.langString}
-# A typed literal whose written form pyoxigraph would store differently ("P18M" as "P1Y6M")
-# is loaded with the datatype WRITTEN + its datatype IRI, which pyoxigraph leaves alone;
-# the expressions below read its datatype and value through DT and VALUE.
-WRITTEN = "urn:kgtool:written:"
-DT = ('IF(STRSTARTS(STR(DATATYPE({v})), "' + WRITTEN + '"), IRI(STRAFTER(STR(DATATYPE({v})), "'
-      + WRITTEN + '")), DATATYPE({v}))')
-VALUE = 'IF(isLiteral({v}) && STRSTARTS(STR(DATATYPE({v})), "' + WRITTEN + '"), STRDT(STR({v}), ' + DT + '), {v})'
-
-
-SPARQL_ON_LITERALS = re.compile(r"DATATYPE|STR|LANG|REGEX|[<>=]\s|xsd:|isLiteral|sameTerm", re.I)
 
 
 def nt(term) -> str:
@@ -78,6 +67,7 @@ def nt(term) -> str:
 
 
 def to_rdflib(term):
+    """A pyoxigraph term as rdflib's (a blank node keeps its name, a literal its form)."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -86,19 +76,20 @@ def to_rdflib(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value.removeprefix(WRITTEN)), normalize=False)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
-def to_ox(term, written: set):
-    """An rdflib term as a pyoxigraph term (blank nodes keep rdflib's names)."""
+def to_ox(term):
+    """An rdflib term (of a pyshacl report on a graph made by to_rdflib) as pyoxigraph's."""
+    if term is None:
+        return None
     if isinstance(term, URIRef):
         return ox.NamedNode(term)
     if isinstance(term, BNode):
         return ox.BlankNode(term)
     if term.language:
         return ox.Literal(str(term), language=term.language)
-    datatype = term.datatype or XSD.string
-    return ox.Literal(str(term), datatype=ox.NamedNode((WRITTEN if term in written else "") + datatype))
+    return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
 
 
 class Compiler:
@@ -162,7 +153,7 @@ class Compiler:
         if p == SH.datatype:
             if o not in STRING_TYPES:
                 raise Unsupported(f"sh:datatype {o} inside another shape")
-            return f"COALESCE(isLiteral({v}) && {DT.format(v=v)} = {nt(o)}, false)"
+            return f"COALESCE(isLiteral({v}) && DATATYPE({v}) = {nt(o)}, false)"
         if p == SH.nodeKind:
             return NODE_KINDS[o].format(v=v)
         if p == SH.pattern:
@@ -176,7 +167,7 @@ class Compiler:
             return "(" + " || ".join(f"sameTerm({v}, {nt(x)})" for x in self.items(o)) + ")" if self.items(o) else "false"
         comparisons = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
         if p in comparisons:
-            return f"COALESCE({VALUE.format(v=v)} {comparisons[p]} {nt(o)}, false)"
+            return f"COALESCE({v} {comparisons[p]} {nt(o)}, false)"
         if p == SH["not"]:
             return f"!{self.conforms(o, v)}"
         if p == SH["or"]:
@@ -192,7 +183,6 @@ class Engine:
     def __init__(self, store: ox.Store, shapes: Graph, compiler: Compiler | None = None):
         self.store, self.c, self.g = store, compiler or Compiler(shapes), shapes
         self.results: list[ShaclResult] = []
-        self.prefixes = {str(p): str(ns) for p, ns in shapes.namespaces()}
 
     def select(self, query: str):
         return self.store.query(query, use_default_graph_as_union=True)
@@ -226,7 +216,7 @@ class Engine:
         severity = self.c.one(shape, SH.severity) or SH.Violation
         messages = list(self.g.objects(shape, SH.message))
         emit = lambda focus_node, value, component, extra=(): self.results.append(ShaclResult(  # noqa: E731
-            to_rdflib(focus_node), path_node, to_rdflib(value), shape, component, severity, messages + list(extra)))
+            focus_node, path_node, value, shape, component, severity, messages + list(extra)))
 
         for p, o in sorted(self.g.predicate_objects(shape), key=lambda po: str(po[0])):
             if p in (SH["class"], SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH.minInclusive, SH.maxInclusive,
@@ -273,11 +263,11 @@ class Engine:
             raise Unsupported(f"sh:datatype {datatype}")
         dt = nt(datatype)
         rows = [(r["this"], r["value"]) for r in self.select(
-            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!COALESCE(isLiteral(?value) && {DT.format(v='?value')} = {dt}, false)) }}")]
+            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!COALESCE(isLiteral(?value) && DATATYPE(?value) = {dt}, false)) }}")]
         if datatype in STRING_TYPES:
             return rows
         candidates = [r["value"] for r in self.select(
-            f"SELECT DISTINCT ?value WHERE {{ {focus} {values} FILTER(isLiteral(?value) && {DT.format(v='?value')} = {dt}) }}")]
+            f"SELECT DISTINCT ?value WHERE {{ {focus} {values} FILTER(isLiteral(?value) && DATATYPE(?value) = {dt}) }}")]
         bad = [v for v in candidates if not well_typed(v.value, datatype)]
         if bad:
             listed = " ".join(str(v) for v in bad)
@@ -318,7 +308,7 @@ class Engine:
         names = {v.value for v in solutions.variables}
         for row in solutions:
             value = row["value"] if "value" in names else None
-            bound = {"this": to_rdflib(row["this"]), "value": to_rdflib(value)} if value is not None else {"this": to_rdflib(row["this"])}
+            bound = {"this": row["this"], "value": value} if value is not None else {"this": row["this"]}
             extra = [format_message(m, bound) for m in messages]
             emit(row["this"], value, SH.SPARQLConstraintComponent, extra)
 
@@ -332,7 +322,7 @@ def format_message(message: Literal, bound: dict) -> Literal:
     """{?value} and {$this} in a SPARQL constraint's message, filled as pyshacl fills them."""
     text = str(message)
     for name, term in bound.items():
-        text = re.sub(r"\{[?$]" + name + r"\}", str(term), text)
+        text = re.sub(r"\{[?$]" + name + r"\}", lambda _: term.value, text)
     return Literal(text, lang=message.language)
 
 
@@ -350,49 +340,9 @@ def well_typed(lexical: str, datatype) -> bool:
     return expected is None or isinstance(literal.value, expected)
 
 
-# The store the queries run on -----------------------------------------------------------
+# Running on the store -------------------------------------------------------------------
 
-def dataset(sources: Sources, written: dict) -> ox.Store:
-    """Every graph in an in-memory store, from its file where it can be (store.load_files);
-    graphs without a file, with blank nodes (whose names must be rdflib's, so that results
-    can name their file) or with literals in `written` (see written_forms) are copied from
-    rdflib."""
-    store = ox.Store()
-    for name in load_files(store, sources, exclude=set(written)):
-        forms, graph = written.get(name, set()), ox.NamedNode(str(name))
-        store.extend(ox.Quad(to_ox(s, forms), to_ox(p, forms), to_ox(o, forms), graph)
-                     for s, p, o in sources.graphs[name].graph)
-    return store
-
-
-def written_forms(sources: Sources) -> dict:
-    """Per graph, its typed literals that pyoxigraph would store in another form than the
-    one written ("PT48H" as "P2D", "1.50" as "1.5"); sh:pattern, distinct-value counts and
-    the reported values must see the written form. A language tag pyoxigraph would change
-    makes the data Unsupported."""
-    found, per_graph = set(), {}
-    for name, source in sources.graphs.items():
-        mine = {o for o in source.graph.objects() if isinstance(o, Literal) and (
-            (o.datatype is not None and o.datatype != XSD.string) or (o.language and o.language != o.language.lower()))}
-        per_graph[name] = mine
-        found |= mine
-    scratch, predicate, changed = ox.Store(), ox.NamedNode("urn:kgtool:p"), set()
-    ordered = sorted(found, key=lambda o: (str(o), str(o.datatype), str(o.language)))
-    for i, o in enumerate(ordered):
-        scratch.add(ox.Quad(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, to_ox(o, set())))
-    for i, o in enumerate(ordered):
-        stored = next(iter(scratch.quads_for_pattern(ox.NamedNode(f"urn:kgtool:s{i}"), predicate, None))).object
-        if o.language and stored.language != o.language:
-            raise Unsupported(f"language tag of {o.n3()} would be stored as {stored.language}")
-        if stored.value != str(o):
-            changed.add(o)
-    return {name: mine & changed for name, mine in per_graph.items() if mine & changed}
-
-
-def validate(sources: Sources, shapes: Graph) -> list[ShaclResult]:
-    """Every result of the shapes over the union of all graphs (the ontology included)."""
-    compiler = Compiler(shapes)  # refuses unknown SHACL before any work
-    written = written_forms(sources)
-    if written and any(SPARQL_ON_LITERALS.search(str(q)) for q in shapes.objects(None, SH.select)):
-        raise Unsupported("a SPARQL constraint may read literals, and some are loaded in their written form")
-    return Engine(dataset(sources, written), shapes, compiler).run()
+def validate(store: ox.Store, shapes: Graph) -> list[ShaclResult]:
+    """Every result of the shapes over the union of all graphs of the store (the ontology
+    included), which holds each literal in the form the release will have."""
+    return Engine(store, shapes, Compiler(shapes)).run()

@@ -1,4 +1,5 @@
-"""Find the RDF files of the project, name each one's graph, and parse each file once.
+"""Find the RDF files of the project, name each one's graph, and parse each file once, into
+the one in-memory store that every later stage reads (derive, validate, release).
 
 Every problem names the file (and the line or byte where it can), so a contributor can
 fix the data without reading Python.
@@ -6,30 +7,18 @@ fix the data without reading Python.
 
 from __future__ import annotations
 
-import logging
+import hashlib
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from .namespaces import GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
 
-# Keep typed literals as written: by default rdflib rewrites them from their parsed value
-# ("P26W" becomes "P182D", "P1.5Y" silently "P1Y"), so the shapes would check, and the
-# release would carry, values that no source states.
-rdflib.NORMALIZE_LITERALS = False
-# An ill-typed literal ("2022-02-30"^^xsd:date) is reported by the shapes, with its node
-# and path; rdflib's own warning about it is a traceback that says neither.
-logging.getLogger("rdflib.term").setLevel(logging.ERROR)
-
-# rdflib holds a parsed file in memory many times over its size, so a file larger than
-# this is refused before it is read (KGTOOL_MAX_FILE_MB overrides; split bigger data).
+# Oxigraph holds a parsed file in memory several times over its size, so a file larger
+# than this is refused before it is read (KGTOOL_MAX_FILE_MB overrides; split bigger data).
 DEFAULT_MAX_FILE_MB = 64
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 OXIGRAPH_LOCATION = re.compile(r"^Parser error at line \d+ (?:column (\d+)|between columns (\d+) and \d+): ")
 
 
@@ -45,82 +34,82 @@ class SourceError(Exception):
         return SourceError, (self.messages,)
 
 
-@dataclass
-class Source:
-    """One parsed file: the graph it becomes and where it came from."""
-
-    name: URIRef
-    path: Path | None
-    graph: Graph
-
-
-@dataclass
 class Sources:
-    """All graphs of the project, keyed by graph IRI (ontology first, then data by path)."""
+    """Every graph of the project in one pyoxigraph store, each file its named graph, and
+    the file each graph came from (None for a graph computed by kgtool, the derived one).
 
-    graphs: dict[URIRef, Source] = field(default_factory=dict)
-    # Every graph lives in this one rdflib dataset, each file's graph a context of it, so
-    # the union of all graphs is the dataset itself, not a copy: copying a million triples
-    # into another rdflib graph takes tens of seconds and as much memory again.
-    dataset: Dataset = field(default_factory=lambda: Dataset(default_union=True), repr=False, compare=False)
+    The store keeps each typed literal in its canonical form ("P18M"^^xsd:duration is
+    stored, validated and released as "P1Y6M"; docs/conventions.md, "Lexical forms"), so
+    what the shapes check is what the release says."""
 
-    @property
-    def ontology(self) -> Graph:
-        return self.graphs[ONTOLOGY_GRAPH].graph
+    def __init__(self, store: ox.Store | None = None):
+        self.store = store if store is not None else ox.Store()
+        self.files: dict[str, Path | None] = {}  # graph IRI -> file, ontology first, then data by path
+        self.digests: dict[str, str] = {}  # graph IRI -> SHA-256 of its file's bytes
 
-    def data(self) -> list[Source]:
-        return [s for name, s in self.graphs.items() if name != ONTOLOGY_GRAPH]
+    def load(self, name: str, path: Path | None, raw: bytes) -> None:
+        """Parse Turtle bytes into graph `name` (replacing it). Oxigraph's parser is strict
+        (rdflib accepts a space inside an IRI, which other tools refuse) and one load is one
+        transaction, so a broken file leaves nothing behind. Its blank nodes are its own."""
+        shown = display_path(path) if path is not None else compact(name)
+        text = checked_text(shown, raw)
+        graph = ox.NamedNode(name)
+        drop_graph(self.store, name)
+        try:
+            self.store.load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=graph,
+                            base_iri=path.resolve().as_uri() if path is not None else None)
+        except SyntaxError as error:
+            raise SourceError([located(shown, error)]) from None
+        if next(iter(self.store.quads_for_pattern(None, None, None, graph)), None) is None:
+            raise SourceError([f"{shown}: no triples (empty file)"])
+        self.files[name] = path
+        self.digests[name] = hashlib.sha256(raw).hexdigest()
 
-    def new_graph(self, name: URIRef) -> Graph:
-        """An empty graph in the dataset, replacing any graph of that name."""
-        if name in self.graphs:
-            self.dataset.remove_graph(self.graphs.pop(name).graph)
-        return self.dataset.graph(name)
+    def read(self, name: str, path: Path) -> None:
+        """Read one file into its graph."""
+        check_size(path)
+        self.load(name, path, path.read_bytes())
 
-    def add(self, source: Source) -> None:
-        """Add a parsed graph; one made outside the dataset is copied into it."""
-        if source.graph.store is not self.dataset.store or source.graph.identifier != source.name:
-            graph = self.new_graph(source.name)
-            graph += source.graph
-            source = Source(source.name, source.path, graph)
-        self.graphs[source.name] = source
+    def remove(self, name: str) -> None:
+        drop_graph(self.store, name)
+        self.files.pop(name, None)
+        self.digests.pop(name, None)
 
-    def data_subjects(self, predicate, obj=None):
-        """Subjects of `predicate` in any graph but the ontology (each time a graph states
-        it): the same as `union(ontology=False).subjects(...)`, without making that union."""
-        for subject, _, _, context in self.dataset.quads((None, predicate, obj)):
-            if getattr(context, "identifier", context) != ONTOLOGY_GRAPH:
-                yield subject
+    def data(self) -> list[str]:
+        """The graphs that are not the ontology."""
+        return [name for name in self.files if name != ONTOLOGY_GRAPH]
 
-    def union(self, ontology: bool = True):
-        """All graphs as one, for checks across files (read it, do not change it); without
-        the ontology it is the data that SHACL validates, as a separate graph."""
-        if ontology:
-            return self.dataset
-        union = Graph()
-        for source in self.data():
-            union += source.graph
-        return union
+    def count(self, name: str) -> int:
+        return len(list(self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))))
 
-    def holding(self, node) -> list[URIRef]:
+    def holding(self, node) -> list[str]:
         """The graphs that describe a node (as subject), else those that mention it at all.
         A computed graph (the derived graph, which has no file) is named only when no file's
         graph is: its closures restate every typed node, so naming it would say nothing."""
-        def filed_first(names: list[URIRef]) -> list[URIRef]:
-            return [n for n in names if self.graphs[n].path is not None] or names
+        def in_order(found: set) -> list[str]:
+            names = [n for n in self.files if n in found]
+            return [n for n in names if self.files[n] is not None] or names
 
-        described = [n for n, s in self.graphs.items() if (node, None, None) in s.graph]
-        if described:
-            return filed_first(described)
-        return filed_first([n for n, s in self.graphs.items()
-                            if (None, None, node) in s.graph or (None, node, None) in s.graph])
+        def graphs(**pattern) -> set:
+            return {q.graph_name.value for q in self.store.quads_for_pattern(
+                pattern.get("s"), pattern.get("p"), pattern.get("o"), None) if isinstance(q.graph_name, ox.NamedNode)}
 
-    def path_of(self, name: URIRef) -> str:
+        if not isinstance(node, ox.Literal):
+            described = in_order(graphs(s=node))
+            if described:
+                return described
+        mentioned = graphs(o=node) | (graphs(p=node) if isinstance(node, ox.NamedNode) else set())
+        return in_order(mentioned)
+
+    def path_of(self, name: str) -> str:
         """The file a graph came from, relative when possible, or the graph's name."""
-        source = self.graphs.get(name)
-        if source is None or source.path is None:
-            return compact(str(name))
-        return display_path(source.path)
+        path = self.files.get(name)
+        return compact(name) if path is None else display_path(path)
+
+
+def drop_graph(store: ox.Store, name: str) -> None:
+    """Remove a named graph and its triples, if it is there."""
+    store.update(f"DROP SILENT GRAPH <{name}>")
 
 
 def display_path(path: Path) -> str:
@@ -130,10 +119,10 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def graph_name(data_dir: Path, path: Path) -> URIRef:
+def graph_name(data_dir: Path, path: Path) -> str:
     """`data/reference/agencies.ttl` -> `<graph base>reference/agencies` (conventions.md)."""
     relative = path.relative_to(data_dir).with_suffix("").as_posix()
-    return URIRef(GRAPH_IRI + relative)
+    return GRAPH_IRI + relative
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -143,19 +132,24 @@ def data_files(data_dir: Path) -> list[Path]:
     return sorted(data_dir.rglob("*.ttl"))
 
 
-def read_text(path: Path) -> str:
-    """The file as text, refusing binary and non-UTF-8 content with the byte offset."""
-    check_size(path)
-    raw = path.read_bytes()
+def source_files(project: Project) -> list[tuple[str, Path]]:
+    """Each graph of the build and the file it is read from, ontology first: the one place
+    where the build finds its input files (checks on what may be read belong here)."""
+    if not project.ontology_file.is_file():
+        raise SourceError([f"{display_path(project.ontology_file)}: ontology file not found"])
+    return [(ONTOLOGY_GRAPH, project.ontology_file)] + [
+        (graph_name(project.data_dir, p), p) for p in data_files(project.data_dir)]
+
+
+def checked_text(shown: str, raw: bytes) -> str:
+    """The bytes as text, refusing binary and non-UTF-8 content with the byte offset."""
     if b"\x00" in raw:
-        raise SourceError([f"{display_path(path)}: binary file (NUL byte at offset {raw.index(0)})"])
+        raise SourceError([f"{shown}: binary file (NUL byte at offset {raw.index(0)})"])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise SourceError(
-            [f"{display_path(path)}:{line}: not UTF-8 (byte offset {error.start}: {error.reason})"]
-        ) from None
+        raise SourceError([f"{shown}:{line}: not UTF-8 (byte offset {error.start}: {error.reason})"]) from None
 
 
 def check_size(path: Path) -> None:
@@ -167,84 +161,57 @@ def check_size(path: Path) -> None:
                            "a data file may hold (KGTOOL_MAX_FILE_MB); split it into smaller files"])
 
 
-def parse_turtle(path: Path, text: str) -> list:
-    """Parse with Oxigraph's strict Turtle parser: rdflib accepts some broken input (a space
-    inside an IRI, for one) that the store, and other tools, would refuse. Its triples are
-    then handed to rdflib as they are, which is also about half the time rdflib's own
-    Turtle parser takes."""
-    try:
-        return list(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE,
-                             base_iri=path.resolve().as_uri()))
-    except SyntaxError as error:
-        message = error.msg
-        where = OXIGRAPH_LOCATION.match(message)
-        column = f" (column {where[1] or where[2]})" if where else ""
-        raise SourceError([f"{display_path(path)}:{error.lineno}: {message[where.end() if where else 0:]}{column}"]) from None
+def located(shown: str, error: SyntaxError) -> str:
+    """Oxigraph's syntax error as `file:line: message (column N)`."""
+    message = error.msg
+    where = OXIGRAPH_LOCATION.match(message)
+    column = f" (column {where[1] or where[2]})" if where else ""
+    return f"{shown}:{error.lineno}: {message[where.end() if where else 0:]}{column}"
 
 
-class TermConverter:
-    """Oxigraph terms to rdflib terms. Each IRI becomes one shared URIRef, which keeps a
-    big graph's memory down; blank nodes are fresh for each file, as when rdflib parses."""
-
-    def __init__(self):
-        self.iris: dict[str, URIRef] = {}
-        self.blanks: dict[str, BNode] = {}
-
-    def __call__(self, term):
-        if isinstance(term, ox.NamedNode):
-            iri = self.iris.get(term.value)
-            if iri is None:
-                iri = self.iris[term.value] = URIRef(term.value)
-            return iri
-        if isinstance(term, ox.BlankNode):
-            return self.blanks.setdefault(term.value, BNode())
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == XSD_STRING else self(term.datatype))
+def parse_file(path: Path) -> list:
+    """The triples of one Turtle file, with the errors `Sources.read` gives."""
+    sources = Sources()
+    sources.read(GRAPH_IRI + "file", path)
+    return [q.triple for q in sources.store]
 
 
-def parse_file(path: Path, terms: TermConverter | None = None, graph: Graph | None = None) -> Graph:
-    """Parse one Turtle file (into `graph` if given); syntax errors become `path:line: message`."""
-    triples = parse_turtle(path, read_text(path))
-    if not triples:
-        raise SourceError([f"{display_path(path)}: no triples (empty file)"])
-    term = terms or TermConverter()
-    term.blanks = {}
-    graph = Graph() if graph is None else graph
-    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
-    return graph
-
-
-def load_sources(project: Project) -> Sources:
-    """Parse the ontology and every data file; report all broken files at once."""
-    if not project.ontology_file.is_file():
-        raise SourceError([f"{display_path(project.ontology_file)}: ontology file not found"])
-    wanted = [(ONTOLOGY_GRAPH, project.ontology_file)]
-    wanted += [(graph_name(project.data_dir, p), p) for p in data_files(project.data_dir)]
-    sources, problems = Sources(), []
-    terms = TermConverter()
+def read_all(sources: Sources, wanted: list[tuple[str, Path]]) -> None:
+    """Read each (graph, file) into `sources`; report all broken files at once."""
+    problems = []
     for name, path in wanted:
         try:
-            sources.add(Source(name, path, parse_file(path, terms, sources.new_graph(name))))
+            sources.read(name, path)
         except SourceError as error:
             problems += error.messages
     if problems:
         raise SourceError(problems)
+
+
+def load_sources(project: Project) -> Sources:
+    """Parse the ontology and every data file into one store."""
+    sources = Sources()
+    read_all(sources, source_files(project))
     return sources
 
 
-def load_shapes(project: Project) -> Graph:
-    """All `shapes/*.ttl` merged into one shapes graph."""
+def load_shapes(project: Project):
+    """All `shapes/*.ttl` merged into one rdflib graph: the shapes are read by kgtool/shacl.py
+    (and by pyshacl, for shapes it does not compile), both with rdflib; the data never is."""
+    from rdflib import Graph
+
     if not project.shapes_dir.is_dir():
         raise SourceError([f"{display_path(project.shapes_dir)}: shapes directory not found"])
-    shapes = Graph()
-    problems = []
+    shapes, problems = Graph(), []
     for path in sorted(project.shapes_dir.glob("*.ttl")):
         try:
-            shapes += parse_file(path)
+            shapes.parse(data=ntriples(parse_file(path)), format="nt")
         except SourceError as error:
             problems += error.messages
     if problems:
         raise SourceError(problems)
     return shapes
+
+
+def ntriples(triples) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

@@ -18,24 +18,12 @@ import pyoxigraph as ox
 
 from .namespaces import ONTOLOGY_GRAPH
 
-if TYPE_CHECKING:  # sources pulls in rdflib; a query on a saved store does not need it
+if TYPE_CHECKING:
     from .sources import Sources
 
 
 class StoreError(Exception):
     """The store directory is missing or cannot be opened."""
-
-
-def to_nquads(sources: "Sources", names=None) -> bytes:
-    """The graphs (all, or those named) as one N-Quads document. Serializing whole graphs to
-    N-Triples and appending the graph name is far faster than converting term by term, and
-    one document keeps a blank node shared by two graphs the same node."""
-    chunks = []
-    for name, source in sources.graphs.items():
-        if names is not None and name not in names:
-            continue
-        chunks.append(as_quads(source.graph.serialize(format="nt", encoding="utf-8"), name))
-    return b"".join(chunks)
 
 
 def as_quads(ntriples: bytes, name: str) -> bytes:
@@ -44,42 +32,14 @@ def as_quads(ntriples: bytes, name: str) -> bytes:
     return ntriples.replace(b" .\n", f" <{name}> .\n".encode())
 
 
-def load_files(store: ox.Store, sources: "Sources", exclude=frozenset()) -> list:
-    """Load each graph that has a file straight from the file, with Oxigraph's own parser
-    (many times faster than handing it rdflib's triples), and return the names of the graphs
-    that must be copied from rdflib instead: those without a file, those in `exclude`, and
-    those with blank nodes, whose names must be rdflib's so that the derived graph, computed
-    from rdflib's graphs, refers to the same nodes (and a file changed since it was parsed
-    shows as a different triple count)."""
-    copy = [name for name, source in sources.graphs.items() if source.path is None or name in exclude]
-    for name, source in sources.graphs.items():
-        if name not in copy:
-            try:
-                store.bulk_load(path=str(source.path), format=ox.RdfFormat.TURTLE,
-                                base_iri=source.path.resolve().as_uri(), to_graph=ox.NamedNode(str(name)))
-            except (SyntaxError, OSError, ValueError):
-                copy.append(name)
-    counts = {row["g"].value: (int(row["n"].value), int(row["b"].value)) for row in store.query(
-        "SELECT ?g (COUNT(*) AS ?n) (SUM(IF(isBlank(?s) || isBlank(?o), 1, 0)) AS ?b) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-    for name, source in sources.graphs.items():
-        n, blanks = counts.get(str(name), (0, 0))
-        if name not in copy and (blanks or n != len(source.graph)):
-            store.clear_graph(ox.NamedNode(str(name)))
-            copy.append(name)
-    return copy
-
-
 def load(sources: "Sources", path: Path | None = None) -> ox.Store:
-    """An in-memory store holding every graph; with a directory, the same graphs are also
+    """The build's store, holding every graph; with a directory, the same graphs are also
     written there as a persistent store. The store returned is the in-memory one either
     way: the release files are serialized from it several times over, which is several
     times faster than reading them back from disk (149 s against about 40 s at 1M triples)."""
-    store = ox.Store()
-    copied = load_files(store, sources)
-    store.load(to_nquads(sources, copied), format=ox.RdfFormat.N_QUADS)
     if path is not None:
-        replace_persistent(Path(path), store.dump(format=ox.RdfFormat.N_QUADS))
-    return store
+        replace_persistent(Path(path), sources.store.dump(format=ox.RdfFormat.N_QUADS))
+    return sources.store
 
 
 def replace_persistent(path: Path, data: bytes) -> None:

@@ -19,6 +19,15 @@ BP = "https://w3id.org/biopolicy/id/"
 GRAPHS = "https://w3id.org/biopolicy/graph/"
 
 
+def rdflib_graph(sources, name: str):
+    """One graph of the store as an rdflib graph, for tests to read with rdflib."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    return Graph().parse(data=sources.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)),
+                         format="nt")
+
+
 @pytest.fixture
 def project() -> Project:
     return Project.at(REPO, MINI_DATA)

@@ -3,7 +3,7 @@ from rdflib import Dataset, Graph
 
 from kgtool.export import serialize
 
-from conftest import GRAPHS
+from conftest import GRAPHS, rdflib_graph
 
 RDFLIB_FORMATS = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
 
@@ -13,13 +13,13 @@ def test_dataset_formats_keep_every_named_graph(mini_sources, mini_store, fmt):
     dataset = Dataset()
     dataset.parse(data=serialize(mini_store, fmt), format=RDFLIB_FORMATS[fmt])
     named = {str(g.identifier): len(g) for g in dataset.graphs() if str(g.identifier).startswith(GRAPHS)}
-    assert named == {str(name): len(source.graph) for name, source in mini_sources.graphs.items()}
+    assert named == {name: mini_sources.count(name) for name in mini_sources.files}
 
 
 def test_turtle_is_the_union_with_readable_prefixes(mini_sources, mini_store):
     text = serialize(mini_store, "turtle")
     union = Graph().parse(data=text, format="turtle")
-    distinct = {t for source in mini_sources.graphs.values() for t in source.graph if not any(
+    distinct = {t for name in mini_sources.files for t in rdflib_graph(mini_sources, name) if not any(
         type(term).__name__ == "BNode" for term in t)}
     assert distinct <= set(union)
     assert b"@prefix agency: <https://w3id.org/biopolicy/id/agency/>" in text

@@ -49,9 +49,9 @@ def test_every_check_is_run():
 
 def test_ontology_alone_is_consistent_and_every_class_satisfiable_under_hermit():
     from kgtool.namespaces import ONTOLOGY_GRAPH
-    from kgtool.sources import Source, Sources, parse_file
+    from kgtool.sources import Sources
     from kgtool.validate import owl_results
 
     sources = Sources()
-    sources.add(Source(ONTOLOGY_GRAPH, ONTOLOGY, parse_file(ONTOLOGY)))
-    assert owl_results(sources, sources.union()) == []
+    sources.read(ONTOLOGY_GRAPH, ONTOLOGY)
+    assert owl_results(sources) == []

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from kgtool.namespaces import Project
 from kgtool.sources import SourceError, graph_name, load_sources, parse_file
@@ -17,14 +16,13 @@ def write(path: Path, content: bytes) -> Path:
 
 def test_graph_name_follows_the_path_below_data():
     data = Path("/x/data")
-    assert graph_name(data, data / "sources" / "nsceb-report-commentary.ttl") == URIRef(
-        GRAPHS + "sources/nsceb-report-commentary")
-    assert graph_name(data, data / "reference" / "agencies.ttl") == URIRef(GRAPHS + "reference/agencies")
+    assert graph_name(data, data / "sources" / "nsceb-report-commentary.ttl") == GRAPHS + "sources/nsceb-report-commentary"
+    assert graph_name(data, data / "reference" / "agencies.ttl") == GRAPHS + "reference/agencies"
 
 
 def test_fixture_gives_one_graph_per_file_plus_the_ontology():
     sources = load_sources(Project.at(REPO, MINI_DATA))
-    assert set(map(str, sources.graphs)) == {
+    assert set(sources.files) == {
         GRAPHS + "ontology", GRAPHS + "reference/example-agencies", GRAPHS + "sources/example-order"}
 
 

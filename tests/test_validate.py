@@ -3,12 +3,11 @@
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
 
 from kgtool.derive import add_derived_graph
 from kgtool.namespaces import ONTOLOGY_GRAPH, Project
-from kgtool.sources import Source, Sources, load_shapes, load_sources
-from kgtool.validate import VIOLATION, Report, Result, dangling_results, disjoint_results, owl_results, validate
+from kgtool.sources import Sources, load_shapes, load_sources
+from kgtool.validate import VIOLATION, Report, Result, check_results, owl_results, validate
 
 from conftest import GRAPHS, MINI_DATA, REPO
 
@@ -24,25 +23,32 @@ PREFIXES = """
 def sources_with(files: dict[str, str]) -> Sources:
     """The real ontology plus small data graphs given as Turtle text, as if from files."""
     sources = Sources()
-    sources.add(Source(ONTOLOGY_GRAPH, REPO / "ontology" / "biopolicy.ttl",
-                       Graph().parse(REPO / "ontology" / "biopolicy.ttl")))
+    sources.read(ONTOLOGY_GRAPH, REPO / "ontology" / "biopolicy.ttl")
     for name, text in files.items():
-        sources.add(Source(URIRef(GRAPHS + name), Path(f"data/{name}.ttl"), Graph().parse(data=PREFIXES + text, format="turtle")))
+        sources.load(GRAPHS + name, Path(f"data/{name}.ttl"), (PREFIXES + text).encode())
     return sources
+
+
+def disjoint_results(sources: Sources) -> list[Result]:
+    return [r for r in check_results(sources) if r.rule == "kgtool:disjoint-classes"]
+
+
+def dangling_results(sources: Sources) -> list[Result]:
+    return [r for r in check_results(sources) if r.rule == "kgtool:dangling-reference"]
 
 
 def test_fixture_conforms_to_the_real_shapes_and_ontology():
     project = Project.at(REPO, MINI_DATA)
     sources = load_sources(project)
     add_derived_graph(sources)
-    report = validate(sources, load_shapes(project), owl=True)
+    report = validate(sources, load_shapes(project), owl=True, ontology_checks=project.ontology_checks)
     assert report.results == [] and report.conforms
 
 
 def test_individual_in_subclasses_of_disjoint_classes_is_named():
     # bpo:Agency and bpo:Company are below the disjoint bpo:GovernmentBody and bpo:Company
     sources = sources_with({"reference/a": "agency:x a bpo:Agency , bpo:Company ."})
-    [result] = disjoint_results(sources, sources.union())
+    [result] = disjoint_results(sources)
     assert result.focus == "bp:agency/x"
     assert result.file == "data/reference/a.ttl"
     assert "bpo:Company" in result.message and "bpo:GovernmentBody" in result.message
@@ -50,7 +56,7 @@ def test_individual_in_subclasses_of_disjoint_classes_is_named():
 
 def test_no_disjointness_result_for_compatible_types():
     sources = sources_with({"reference/a": "agency:x a bpo:Agency , bpo:GovernmentBody ."})
-    assert disjoint_results(sources, sources.union()) == []
+    assert disjoint_results(sources) == []
 
 
 def test_dangling_reference_names_file_subject_and_predicate():
@@ -59,7 +65,7 @@ def test_dangling_reference_names_file_subject_and_predicate():
         "sources/s": "agency:x bpo:jurisdiction <https://w3id.org/biopolicy/id/country/nowhere> ; "
                      "rdfs:seeAlso <https://example.org/not-ours> .",
     })
-    [result] = dangling_results(sources, sources.union())
+    [result] = dangling_results(sources)
     assert (result.file, result.focus, result.path) == ("data/sources/s.ttl", "bp:agency/x", "bpo:jurisdiction")
     assert "bp:country/nowhere" in result.message
 
@@ -69,16 +75,15 @@ def test_owl_finds_an_inconsistency_only_a_reasoner_sees():
     sources = sources_with({"sources/s": """
         agency:x a bpo:Agency .
         deadline:d a bpo:Deadline ; bpo:trigger agency:x ; bpo:duration "P1D"^^xsd:duration ."""})
-    union = sources.union()
-    assert disjoint_results(sources, union) == []
-    [result] = owl_results(sources, union)
+    assert disjoint_results(sources) == []
+    [result] = owl_results(sources)
     assert result.rule == "kgtool:owl-consistency" and result.severity == VIOLATION
 
 
 def test_owl_accepts_consistent_data_with_literals_outside_the_owl2_map():
     sources = sources_with({"sources/s": """
         deadline:d a bpo:Deadline ; bpo:duration "P1D"^^xsd:duration ; bpo:statedDueDate "2024-01-01"^^xsd:date ."""})
-    assert owl_results(sources, sources.union()) == []
+    assert owl_results(sources) == []
 
 
 def test_shacl_result_is_located_in_the_file_of_the_focus_node(mini_copy):
@@ -101,3 +106,17 @@ def test_report_conforms_with_warnings_only_and_groups_by_file():
     assert not report.conforms
     assert list(report.by_file()) == ["a.ttl", "b.ttl"]
     assert "bp:y  rdfs:label  [bps:S minCount]  v" in report.as_text()
+
+
+def test_the_ontology_checks_run_in_validate_and_name_the_ontology_file(tmp_path):
+    """ontology/checks/*-violation.rq are part of every validation, not only of pytest."""
+    broken = (REPO / "ontology" / "biopolicy.ttl").read_text(encoding="utf-8") + (
+        '\n<https://w3id.org/biopolicy/ontology#Planted> a <http://www.w3.org/2002/07/owl#Class> .\n')
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "ontology" / "biopolicy.ttl").write_text(broken, encoding="utf-8")
+    sources = Sources()
+    sources.read(ONTOLOGY_GRAPH, tmp_path / "ontology" / "biopolicy.ttl")
+    results = check_results(sources, Project.at(REPO).ontology_checks)
+    planted = {r.rule for r in results if r.focus == "bpo:Planted"}
+    assert planted == {"kgtool:missing-label", "kgtool:missing-definition"}
+    assert all(r.file.endswith("ontology/biopolicy.ttl") and r.severity == VIOLATION for r in results)
