@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .derive import add_derived_graph
-from .export import RELEASE_FILES, release_prefixes, serialize
+from .export import RELEASE_FILES, release_prefixes, serialize, stable_blank_nodes
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
 from .store import build_lock, instances_per_class, load, triples_per_graph
@@ -65,12 +65,53 @@ def check(project: Project, owl: bool = True) -> tuple[Sources, Report, list[str
     return sources, report, skipped
 
 
-def summarize(sources: Sources, store, report: Report, skipped: list[str]) -> dict:
-    """The content of build-report.json."""
+PACKAGES = ("kgtool", "pyoxigraph", "rdflib", "pyshacl", "owlready2")
+
+
+def versions() -> dict[str, str | None]:
+    """The installed version of each package the build uses (read from their metadata,
+    which imports none of them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def git_commit(root: Path) -> dict:
+    """The commit the project directory is at, and whether files differ from it (None
+    outside a git checkout)."""
+    import subprocess
+
+    def git(*args):
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "modified": None}
+    return {"commit": commit, "modified": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def summarize(sources: Sources, store, report: Report, skipped: list[str], options: dict | None = None,
+              project: Project | None = None) -> dict:
+    """The content of build-report.json: what the build was asked and made of (options,
+    package versions, commit) and when, then what it holds. Everything but `time` is the
+    same for two builds of the same data with the same options."""
+    from datetime import datetime, timezone
+
     per_graph = triples_per_graph(store)
     files = {name: display_path(path) for name, path in sources.files.items() if path}
     return {
         "kgtool": __version__,
+        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "options": options or {},
+        "packages": versions(),
+        "git": git_commit(project.root) if project else {"commit": None, "modified": None},
         "triples": sum(per_graph.values()),
         "graphs": {g: {"file": files.get(g), "triples": n} for g, n in per_graph.items()},
         "instances_per_class": instances_per_class(store),
@@ -114,9 +155,12 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
     with build_lock(store_dir):  # taken first, so a second build stops before any work
         sources, report, skipped = checked(project, owl)
         with stage("load" + (f" into {store_dir}" if store_dir else "")):
+            stable_blank_nodes(sources.store)
             store = load(sources, store_dir)
         with stage(f"release into {out}"):
-            summary = summarize(sources, store, report, skipped)
+            options = {"out": display_path(Path(out)), "store": display_path(Path(store_dir)) if store_dir else None,
+                       "data": display_path(project.data_dir), "owl": owl}
+            summary = summarize(sources, store, report, skipped, options, project)
             write_release(store, summary, Path(out))
     return BuildResult(summary, Path(out))
 

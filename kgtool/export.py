@@ -3,7 +3,9 @@ JSON-LD (named graphs kept) and the union of all graphs as one Turtle graph."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import defaultdict
 
 import pyoxigraph as ox
 
@@ -18,6 +20,50 @@ RELEASE_FILES = {
 }
 
 DATASET_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def stable_blank_nodes(store: ox.Store) -> None:
+    """Rename every blank node of the store after its content, so that two builds of the
+    same data write the same bytes (a parser names blank nodes at random).
+
+    A node's label is a hash of the statements it is in, the node itself written as `_:`
+    and every other blank node by its label of the round before, refined until the labels
+    stop telling more nodes apart (colour refinement: a list node gets the hash of its
+    whole rest, a restriction that of its property and class). Nodes still alike are alike
+    in everything that can be written, so which of them gets which suffix changes nothing
+    in the output."""
+    quads = [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in store.query(
+        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }")]
+    if not quads:
+        return
+    around = defaultdict(list)
+    for quad in quads:
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.BlankNode):
+                around[term].append(quad)
+    label = dict.fromkeys(around, "")
+    distinct = 1
+    for _ in range(len(around)):
+        def written(term, node):
+            if not isinstance(term, ox.BlankNode):
+                return str(term)
+            return "_:" if term == node else "_:" + label[term]
+        label = {node: hashlib.sha256("\n".join(sorted(" ".join(written(t, node) for t in (q.subject, q.predicate, q.object, q.graph_name))
+                                                        for q in statements)).encode()).hexdigest()[:32]
+                 for node, statements in around.items()}
+        if len(set(label.values())) == distinct:
+            break
+        distinct = len(set(label.values()))
+    seen: dict[str, int] = defaultdict(int)
+    final = {}
+    for node in sorted(around, key=lambda n: (label[n], n.value)):
+        n = seen[label[node]]
+        seen[label[node]] += 1
+        final[node] = ox.BlankNode(label[node] if n == 0 else hashlib.sha256(f"{label[node]}-{n}".encode()).hexdigest()[:32])
+    rename = lambda term: final.get(term, term) if isinstance(term, ox.BlankNode) else term  # noqa: E731
+    for quad in quads:
+        store.remove(quad)
+    store.extend(ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name) for q in quads)
 
 
 # The graph name that ends each N-Quads line (N-Quads escapes newlines inside literals, so

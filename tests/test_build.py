@@ -1,0 +1,149 @@
+"""The build's release side: two builds of the same data write the same bytes, the report
+says what made the release, and one lexical form of each literal everywhere."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kgtool.export import serialize
+from kgtool.namespaces import ONTOLOGY_GRAPH
+from kgtool.sources import Sources
+from kgtool.validate import shacl_results
+
+from conftest import GRAPHS, MINI_DATA, REPO
+
+
+def kgtool(*args, data: Path = MINI_DATA):
+    script = Path(sys.executable).parent / "kgtool"
+    return subprocess.run([str(script), "--root", str(REPO), "--data", str(data), *args], capture_output=True, text=True)
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_two_builds_of_the_same_data_write_the_same_bytes_but_the_time(tmp_path):
+    out = tmp_path / "dist"
+    first = kgtool("build", "--no-owl", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    kept = shutil.copytree(out, tmp_path / "first")
+    second = kgtool("build", "--no-owl", "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    before, after = files(kept), files(out)
+    assert sorted(before) == sorted(after) and len(before) == 5
+    reports = [json.loads(d.pop("build-report.json")) for d in (before, after)]
+    assert before == after  # every release file, byte for byte
+    assert b"_:" in before["biopolicy.nq"]  # the ontology's blank nodes, labelled the same way twice
+    for report in reports:
+        assert report.pop("time").endswith("Z")
+    assert reports[0] == reports[1]
+
+
+def test_the_report_records_options_versions_and_commit(tmp_path):
+    out = tmp_path / "dist"
+    done = kgtool("build", "--no-owl", "--out", str(out), "--store", str(tmp_path / "store"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "build-report.json").read_text(encoding="utf-8"))
+    assert report["options"]["owl"] is False and report["options"]["store"].endswith("store")
+    assert report["options"]["data"].endswith("tests/fixtures/mini/data")
+    from importlib.metadata import version
+
+    assert report["packages"]["pyoxigraph"] == version("pyoxigraph") and report["packages"]["rdflib"] == version("rdflib")
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert report["git"]["commit"] == head and isinstance(report["git"]["modified"], bool)
+
+
+# Lexical forms: the store's canonical form is what is validated, queried and released ----
+
+WRITTEN = {  # as a source may write it -> as kgtool validates and releases it
+    '"P18M"^^xsd:duration': "P1Y6M",
+    '"1.50"^^xsd:decimal': "1.5",
+    '"2024-01-31+00:00"^^xsd:date': "2024-01-31Z",
+}
+PREFIXES = "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix ex: <http://example.org/> .\n"
+
+
+def store_with_forms() -> Sources:
+    sources = Sources()
+    sources.read(ONTOLOGY_GRAPH, REPO / "ontology" / "biopolicy.ttl")
+    text = PREFIXES + "".join(f"ex:a ex:p{i} {literal} .\n" for i, literal in enumerate(WRITTEN))
+    sources.load(GRAPHS + "t", None, text.encode())
+    return sources
+
+
+def test_the_shapes_see_the_canonical_form_in_both_engines():
+    """A pattern that accepts only the canonical forms: no result from either engine."""
+    shapes = Graph().parse(data=PREFIXES + """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+          sh:property [ sh:path ex:p0 ; sh:pattern "^P1Y6M$" ; sh:minCount 1 ] ,
+                      [ sh:path ex:p1 ; sh:pattern "^1[.]5$" ; sh:minCount 1 ] ,
+                      [ sh:path ex:p2 ; sh:pattern "^2024-01-31Z$" ; sh:minCount 1 ] .""", format="turtle")
+    sources = store_with_forms()
+    assert shacl_results(sources, shapes) == []
+    assert shacl_results(sources, shapes, engine="pyshacl") == []
+    strict = Graph().parse(data=PREFIXES + """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p0 ; sh:pattern "^P18M$" ] .""",
+                           format="turtle")
+    [result] = shacl_results(sources, strict)
+    assert '"P1Y6M"' in result.message
+
+
+def test_the_release_writes_the_canonical_form():
+    """Read back with a parser that keeps each form as the file writes it."""
+    sources = store_with_forms()
+    formats = {"nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG,
+               "jsonld": ox.RdfFormat.JSON_LD}
+    for fmt, parser in formats.items():
+        written = {q.object.value for q in ox.parse(serialize(sources.store, fmt), format=parser)
+                   if q.subject == ox.NamedNode("http://example.org/a")}
+        assert written == set(WRITTEN.values()), fmt
+
+
+def test_a_built_release_and_store_hold_the_canonical_duration(mini_copy, tmp_path):
+    path = mini_copy / "sources" / "example-order.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert '"P1M"^^xsd:duration' in text
+    path.write_text(text.replace('"P1M"^^xsd:duration', '"P18M"^^xsd:duration'), encoding="utf-8")
+    done = kgtool("build", "--no-owl", "--out", str(tmp_path / "dist"), "--store", str(tmp_path / "store"), data=mini_copy)
+    assert done.returncode == 0, done.stderr
+    release = (tmp_path / "dist" / "biopolicy.nq").read_text(encoding="utf-8")
+    assert '"P1Y6M"^^<http://www.w3.org/2001/XMLSchema#duration>' in release and '"P18M"' not in release
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    durations = {q.object.value for q in store.quads_for_pattern(
+        None, ox.NamedNode("https://w3id.org/biopolicy/ontology#duration"), None)}
+    assert "P1Y6M" in durations and "P18M" not in durations
+
+
+# Cold start: the commands that only read a store load no RDF library but pyoxigraph -----
+
+def imported(*args: str) -> str:
+    """What `python -X importtime ARGS` imported (its report goes to stderr)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return "\n".join(line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:"))
+
+
+def test_cold_commands_import_neither_rdflib_nor_pyshacl(tmp_path):
+    store = tmp_path / "store"
+    built = kgtool("build", "--no-owl", "--out", str(tmp_path / "dist"), "--store", str(store))
+    assert built.returncode == 0, built.stderr
+    runs = {
+        "import kgtool.cli": imported("-c", "import kgtool.cli"),
+        "kgtool --help": imported("-m", "kgtool.cli", "--help"),
+        "kgtool query --store": imported("-m", "kgtool.cli", "--root", str(REPO), "query", "documents-overview",
+                                         "--store", str(store), "--format", "tsv"),
+    }
+    for what, modules in runs.items():
+        names = modules.split("\n")
+        assert "kgtool" in names and "argparse" in names, what  # the report is read right
+        assert not [n for n in names if n.split(".")[0] in ("rdflib", "pyshacl", "owlready2")], what
+    assert "pyoxigraph" in runs["kgtool query --store"].split("\n")
