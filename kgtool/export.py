@@ -10,6 +10,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from .namespaces import BP_IRI, PREFIXES
+from .store import as_quads
 
 # format name on the command line -> release file name
 RELEASE_FILES = {
@@ -109,13 +110,32 @@ def sorted_prefix_lines(text: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
-    """The store in one release format (`prefixes`: release_prefixes(store), if known)."""
+def sorted_nquads(store: ox.Store) -> bytes:
+    """The dataset as N-Quads, graph by graph in IRI order, each graph's lines sorted: an
+    order that depends only on the data. (The store's own order also depends on the order
+    in which the quads went in, which an incremental build changes.)"""
+    chunks = []
+    for name in sorted(g.value for g in store.named_graphs()):
+        lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)).splitlines()
+        if lines:
+            chunks.append(as_quads(b"\n".join(sorted(lines)) + b"\n", name))
+    default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
+    return b"".join(chunks) + b"".join(line + b"\n" for line in sorted(default))
+
+
+def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None, nquads: bytes | None = None) -> bytes:
+    """The store in one release format (`prefixes`: release_prefixes(store), `nquads`:
+    sorted_nquads(store), if known). The dataset formats are written from the sorted
+    N-Quads, so that the same data always gives the same bytes."""
     if fmt in ("turtle", "trig") and prefixes is None:
         prefixes = release_prefixes(store)
     if fmt == "turtle":
         triples = ox.parse(input=union_ntriples(store), format=ox.RdfFormat.N_TRIPLES)
         return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    nquads = sorted_nquads(store) if nquads is None else nquads
+    if fmt == "nquads":
+        return nquads
+    quads = ox.parse(input=nquads, format=ox.RdfFormat.N_QUADS)
     if fmt == "trig":
-        return sorted_prefix_lines(store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes))
-    return store.dump(format=DATASET_FORMATS[fmt])
+        return sorted_prefix_lines(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    return ox.serialize(quads, format=DATASET_FORMATS[fmt])

@@ -49,6 +49,8 @@ class Result:
 @dataclass
 class Report:
     results: list[Result] = field(default_factory=list)
+    # HermiT's input hash and its results, for the next incremental build (None: not run)
+    owl: dict | None = None
 
     @property
     def conforms(self) -> bool:
@@ -280,11 +282,22 @@ def hermit(triples: list) -> tuple[bool, list[str]]:
     return True, [c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing]
 
 
-def owl_results(sources: Sources) -> list[Result]:
+def reasoner_digest(triples: list) -> str:
+    """A hash of the reasoner's input that two builds of the same input share: its lines
+    without blank nodes (those come from the ontology only, whose own hash stands for them)."""
+    import hashlib
+
+    lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")
+    digest = hashlib.sha256(b"\n".join(sorted(line for line in lines if b"_:" not in line)))
+    digest.update(str(sum(b"_:" in line for line in lines)).encode())
+    return digest.hexdigest()
+
+
+def owl_results(sources: Sources, triples: list | None = None) -> list[Result]:
     """Ask HermiT whether the ontology plus the data is consistent, and which classes
     can have no members. HermiT first sees one individual per kind (abstract_triples);
     only when that finds a problem does it check every individual, which decides."""
-    triples = reasoner_input(sources)
+    triples = reasoner_input(sources) if triples is None else triples
     keep = {row["term"] for row in sources.store.query(sparql("ontology-terms.rq"))}
     keep.add(ox.NamedNode(RDFS + "Literal"))
     abstract = abstract_triples(triples, keep)
@@ -299,15 +312,27 @@ def owl_results(sources: Sources) -> list[Result]:
                    WARNING, "HermiT finds this class can have no members") for iri in sorted(unsatisfiable)]
 
 
-def validate(sources: Sources, shapes, owl: bool = True, timer=None, ontology_checks: list[Path] = ()) -> Report:
+def validate(sources: Sources, shapes, owl: bool = True, timer=None, ontology_checks: list[Path] = (),
+             owl_known: dict | None = None) -> Report:
     """Every check, in one report. `timer(name)`, if given, is a context manager around
-    each check (build uses it to print how long each took)."""
+    each check (build uses it to print how long each took). `owl_known` is what HermiT
+    said of an earlier input ({"input": hash, "results": [...]}); for the same input it
+    is said again without asking (same input, same verdict)."""
     timer = timer or (lambda name: nullcontext())
     with timer("SHACL"):
         results = shacl_results(sources, shapes)
     with timer("violation queries"):
         results += check_results(sources, ontology_checks)
+    known = None
     if owl:
-        with timer("OWL"):
-            results += owl_results(sources)
-    return Report(results)
+        triples = reasoner_input(sources)
+        digest = reasoner_digest(triples)
+        if owl_known and owl_known.get("input") == digest:
+            with timer("OWL (input unchanged: the earlier verdict)"):
+                found = [Result(**r) for r in owl_known["results"]]
+        else:
+            with timer("OWL"):
+                found = owl_results(sources, triples)
+        results += found
+        known = {"input": digest, "results": [vars(r) for r in found]}
+    return Report(results, known)

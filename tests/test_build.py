@@ -147,3 +147,96 @@ def test_cold_commands_import_neither_rdflib_nor_pyshacl(tmp_path):
         assert "kgtool" in names and "argparse" in names, what  # the report is read right
         assert not [n for n in names if n.split(".")[0] in ("rdflib", "pyshacl", "owlready2")], what
     assert "pyoxigraph" in runs["kgtool query --store"].split("\n")
+
+
+# Incremental rebuild: `build --store DIR` redoes only what changed, and gives what a full build gives
+
+def canonical_quads(store: ox.Store) -> bytes:
+    """A store's quads with content-derived blank node labels, sorted: equal for two stores
+    that hold the same data, whatever their blank node labels."""
+    from kgtool.export import sorted_nquads, stable_blank_nodes
+
+    copy = ox.Store()
+    copy.extend(store)
+    stable_blank_nodes(copy)
+    return sorted_nquads(copy)
+
+
+NEW_SOURCE = """@prefix bpo: <https://w3id.org/biopolicy/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/biopolicy/id/agency/example-bureau> a bpo:Agency ;
+    rdfs:label "Example Bureau"@en , "示例局"@zh ;
+    bpo:jurisdiction <https://w3id.org/biopolicy/id/country/exampleland> ;
+    rdfs:seeAlso [ rdfs:comment "a blank node, to be replaced with its graph"@en ] .
+"""
+
+
+def test_an_incremental_build_after_a_series_of_edits_equals_a_full_build(mini_copy, tmp_path):
+    store, dist = tmp_path / "store", tmp_path / "dist"
+    root = tmp_path / "root"  # a project of its own, so that the ontology can be edited too
+    for part in ("ontology", "shapes", "queries"):
+        shutil.copytree(REPO / part, root / part)
+    ontology = root / "ontology" / "biopolicy.ttl"
+    assert 'rdfs:label "Measure"@en' in ontology.read_text(encoding="utf-8")
+
+    def kgtool_here(*args):
+        script = Path(sys.executable).parent / "kgtool"
+        return subprocess.run([str(script), "--root", str(root), "--data", str(mini_copy), *args], capture_output=True, text=True)
+
+    def build(expect_ok: bool = True):
+        done = kgtool_here("build", "--no-owl", "--out", str(dist), "--store", str(store))
+        assert (done.returncode == 0) == expect_ok, done.stderr
+        return done
+
+    assert "(changed files only)" not in build().stderr  # the first build is whole
+    agencies = mini_copy / "reference" / "example-agencies.ttl"
+    order = mini_copy / "sources" / "example-order.ttl"
+    edits = [
+        lambda: agencies.write_text(agencies.read_text(encoding="utf-8").replace(
+            '"Example Office"@en', '"Example Office (renamed)"@en'), encoding="utf-8"),
+        lambda: (mini_copy / "reference" / "example-bureau.ttl").write_text(NEW_SOURCE, encoding="utf-8"),
+        lambda: order.write_text(order.read_text(encoding="utf-8").replace('"P1M"^^xsd:duration', '"P18M"^^xsd:duration'),
+                                 encoding="utf-8"),
+        lambda: (mini_copy / "reference" / "example-bureau.ttl").unlink(),
+        lambda: ontology.write_text(ontology.read_text(encoding="utf-8").replace(
+            'rdfs:label "Measure"@en', 'rdfs:label "Measure (edited)"@en', 1), encoding="utf-8"),
+    ]
+    for edit in edits:
+        edit()
+        done = build()
+        assert "(changed files only)" in done.stderr and "(the difference)" in done.stderr
+    # a broken edit: the build fails and leaves the store as it was
+    before = canonical_quads(ox.Store.read_only(str(store)))
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace("a bpo:Agency", "a bpo:Agency , bpo:Company", 1),
+                        encoding="utf-8")
+    failed = build(expect_ok=False)
+    assert "kgtool:disjoint-classes" in failed.stderr
+    assert canonical_quads(ox.Store.read_only(str(store))) == before
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace("a bpo:Agency , bpo:Company", "a bpo:Agency", 1),
+                        encoding="utf-8")
+    assert "(changed files only)" in build().stderr
+
+    full_store, full_dist = tmp_path / "full-store", tmp_path / "full-dist"
+    done = kgtool_here("build", "--no-owl", "--out", str(full_dist), "--store", str(full_store))
+    assert done.returncode == 0 and "(changed files only)" not in done.stderr
+    for name in ("biopolicy.nq", "biopolicy.trig", "biopolicy.ttl", "biopolicy.jsonld"):
+        assert (dist / name).read_bytes() == (full_dist / name).read_bytes(), name
+    incremental = canonical_quads(ox.Store.read_only(str(store)))
+    assert incremental == canonical_quads(ox.Store.read_only(str(full_store)))
+    assert b"P1Y6M" in incremental and b"Example Office (renamed)" in incremental and b"Measure (edited)" in incremental
+    assert b"Example Bureau" not in incremental
+
+
+def test_an_unchanged_reasoner_input_is_not_reasoned_again(mini_copy, tmp_path):
+    args = ["build", "--out", str(tmp_path / "dist"), "--store", str(tmp_path / "store")]
+    first = kgtool(*args, data=mini_copy)
+    assert first.returncode == 0 and "[validate: OWL] done" in first.stderr
+    agencies = mini_copy / "reference" / "example-agencies.ttl"
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace('"Example Office"@en', '"Example Office (renamed)"@en'),
+                        encoding="utf-8")
+    second = kgtool(*args, data=mini_copy)  # a label: not in HermiT's input
+    assert second.returncode == 0 and "OWL (input unchanged" in second.stderr
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace("a bpo:Agency", "a bpo:GovernmentBody", 1),
+                        encoding="utf-8")
+    third = kgtool(*args, data=mini_copy)  # a type: HermiT is asked again
+    assert third.returncode == 0 and "[validate: OWL] done" in third.stderr
