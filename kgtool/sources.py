@@ -188,35 +188,6 @@ def read_all(sources: Sources, wanted: list[tuple[str, Path]]) -> None:
         raise SourceError(problems)
 
 
-def reread_sources(project: Project, store_dir: Path, known: dict[str, str]) -> Sources:
-    """The graphs as `load_sources` gives them, with every file whose content hash is in
-    `known` (graph -> SHA-256, the manifest of the build that wrote the store at
-    `store_dir`) taken from that store instead of parsed again; a graph whose file is gone
-    is left out."""
-    from .store import open_existing
-
-    wanted = source_files(project)
-    sources = Sources()
-    sources.store.load(open_existing(store_dir).dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
-    problems = []
-    for name, path in wanted:
-        try:
-            check_size(path)
-            raw = path.read_bytes()
-            digest = hashlib.sha256(raw).hexdigest()
-            if known.get(name) == digest:
-                sources.files[name], sources.digests[name] = path, digest
-            else:
-                sources.load(name, path, raw)
-        except SourceError as error:
-            problems += error.messages
-    if problems:
-        raise SourceError(problems)
-    for name in set(known) - {name for name, _ in wanted}:
-        drop_graph(sources.store, name)
-    return sources
-
-
 def load_sources(project: Project) -> Sources:
     """Parse the ontology and every data file into one store."""
     sources = Sources()

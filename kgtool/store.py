@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .namespaces import ONTOLOGY_GRAPH
+from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
 
 if TYPE_CHECKING:
     from .sources import Sources
 
 
 MANIFEST = "kgtool-build.json"
+DERIVED_COPY = "kgtool-derived.nt"
 
 
 class StoreError(Exception):
@@ -44,11 +45,15 @@ def read_manifest(path: Path) -> dict | None:
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("inputs"), dict) else None
 
 
-def write_manifest(path: Path, manifest: dict) -> None:
-    """Written beside and then renamed, so that it is whole or absent."""
-    temporary = Path(path) / (MANIFEST + ".tmp")
-    temporary.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, Path(path) / MANIFEST)
+def write_manifest(path: Path, manifest: dict, store: ox.Store) -> None:
+    """The manifest, and the copy of the derived graph the next incremental build compares
+    with, each written beside and then renamed; the manifest last, so that it is there only
+    when both are whole."""
+    for name, data in ((DERIVED_COPY, b"\n".join(graph_lines(store, DERIVED_GRAPH)) + b"\n"),
+                       (MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())):
+        temporary = Path(path) / (name + ".tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, Path(path) / name)
 
 
 def as_quads(ntriples: bytes, name: str) -> bytes:
@@ -63,11 +68,11 @@ def load(sources: "Sources", path: Path | None = None, manifest: dict | None = N
     way: the release files are serialized from it several times over, which is several
     times faster than reading them back from disk (149 s against about 40 s at 1M triples)."""
     if path is not None:
-        replace_persistent(Path(path), sources.store.dump(format=ox.RdfFormat.N_QUADS), manifest)
+        replace_persistent(Path(path), sources.store.dump(format=ox.RdfFormat.N_QUADS), manifest, sources.store)
     return sources.store
 
 
-def replace_persistent(path: Path, data: bytes, manifest: dict | None = None) -> None:
+def replace_persistent(path: Path, data: bytes, manifest: dict | None = None, memory: ox.Store | None = None) -> None:
     """Load into a new directory beside `path`, then swap it in."""
     if path.exists() and any(path.iterdir()) and not (path / "CURRENT").is_file():
         raise StoreError(f"{path} exists and is not a store; refusing to replace it")
@@ -81,7 +86,7 @@ def replace_persistent(path: Path, data: bytes, manifest: dict | None = None) ->
         store.flush()
         del store  # closes the database before the directory moves
         if manifest is not None:
-            write_manifest(fresh, manifest)
+            write_manifest(fresh, manifest, memory)
         old = path.with_name(f".{path.name}.old")
         if path.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -109,26 +114,24 @@ BLANK = re.compile(rb"_:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-]")
 
 def update_persistent(path: Path, memory: ox.Store, names: list[str], manifest: dict) -> None:
     """Make the graphs `names` of the store at `path` what they are in `memory`, in one
-    transaction (one SPARQL update), and then write the manifest. A graph whose blank
-    nodes are unchanged (up to their labels, which differ between stores) gets only its
-    changed triples (DELETE DATA, INSERT DATA); one whose blank nodes changed is replaced
-    whole. The manifest is removed first: an interrupted update leaves a store without one,
-    which the next build replaces whole. When a blank node is shared between graphs, the
-    whole store is replaced instead."""
+    transaction (one SPARQL update), and then write the manifest. Each graph is replaced
+    whole, but the derived graph (which every build recomputes, and which is large) gets
+    only its changed triples, against the copy of it the last build left in DIR (reading
+    the store directory itself is slow). The manifest is removed first: an interrupted
+    update leaves a store without one, which the next build replaces whole. When a blank
+    node is in two graphs, or the derived graph's copy is missing, the whole store is
+    replaced instead."""
     path = Path(path)
-    if shares_blank_nodes(memory):
-        replace_persistent(path, memory.dump(format=ox.RdfFormat.N_QUADS), manifest)
+    old_derived = path / DERIVED_COPY
+    if shares_blank_nodes(memory) or not old_derived.is_file():
+        replace_persistent(path, memory.dump(format=ox.RdfFormat.N_QUADS), manifest, memory)
         return
+    old = old_derived.read_bytes().splitlines()
     (path / MANIFEST).unlink(missing_ok=True)
-    disk = ox.Store(str(path))
     operations = []
     for name in names:
-        old, new = graph_lines(disk, name), graph_lines(memory, name)
-        blank_old = sorted(BLANK.sub(b"_:", line) for line in old if b"_:" in line)
-        blank_new = sorted(BLANK.sub(b"_:", line) for line in new if b"_:" in line)
-        if not new:
-            operations.append(f"DROP SILENT GRAPH <{name}>")
-        elif blank_old == blank_new:
+        new = graph_lines(memory, name)
+        if name == DERIVED_GRAPH and blank_lines(old) == blank_lines(new):
             plain_old = {line for line in old if b"_:" not in line}
             plain_new = {line for line in new if b"_:" not in line}
             operations += data_block("DELETE", name, sorted(plain_old - plain_new))
@@ -136,11 +139,18 @@ def update_persistent(path: Path, memory: ox.Store, names: list[str], manifest: 
         else:
             operations.append(f"DROP SILENT GRAPH <{name}>")
             operations += data_block("INSERT", name, new)
+    disk = ox.Store(str(path))
     if operations:
         disk.update(" ;\n".join(operations))
     disk.flush()
     del disk
-    write_manifest(path, manifest)
+    write_manifest(path, manifest, memory)
+
+
+def blank_lines(lines: list[bytes]) -> list[bytes]:
+    """The lines that name a blank node, with the labels left out (they differ between
+    stores): equal when the blank nodes are the same up to their names."""
+    return sorted(BLANK.sub(b"_:", line) for line in lines if b"_:" in line)
 
 
 def data_block(verb: str, name: str, lines: list[bytes]) -> list[str]:
