@@ -29,10 +29,11 @@ from pathlib import Path
 
 from . import __version__
 from .derive import add_derived_graph
-from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads, stable_blank_nodes
+from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
-from .store import build_lock, instances_per_class, load, read_manifest, triples_per_graph, update_persistent
+from .store import (build_lock, instances_per_class, load, read_manifest, stable_blank_nodes, triples_per_graph,
+                    update_persistent)
 from .validate import Report, validate
 
 REPORT_FILE = "build-report.json"
@@ -137,7 +138,8 @@ def write_release(store, summary: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        prefixes, nquads = release_prefixes(store), sorted_nquads(store)
+        nquads = sorted_nquads(store)
+        prefixes = release_prefixes(store, nquads)
         for fmt, name in RELEASE_FILES.items():
             (staging / name).write_bytes(serialize(store, fmt, prefixes, nquads))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -176,8 +178,8 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
             previous = None  # another kgtool may have built it otherwise: build whole
         sources, report, skipped = checked(project, owl, previous)
         with stage("load" + (f" into {store_dir}" if store_dir else "") + (" (the difference)" if previous else "")):
-            stable_blank_nodes(sources.store)
             if previous:
+                stable_blank_nodes(sources.store)
                 update_persistent(store_dir, sources.store, previous_graphs(previous, sources), manifest(sources, report))
                 store = sources.store
             else:

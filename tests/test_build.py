@@ -157,7 +157,8 @@ def test_cold_commands_import_neither_rdflib_nor_pyshacl(tmp_path):
 def canonical_quads(store: ox.Store) -> bytes:
     """A store's quads with content-derived blank node labels, sorted: equal for two stores
     that hold the same data, whatever their blank node labels."""
-    from kgtool.export import sorted_nquads, stable_blank_nodes
+    from kgtool.export import sorted_nquads
+    from kgtool.store import stable_blank_nodes
 
     copy = ox.Store()
     copy.extend(store)
