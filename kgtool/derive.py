@@ -86,6 +86,8 @@ def add_duration(start: date, duration: Duration) -> date:
     """Add months first (clamping the day to the month's end, as XML Schema does), then days."""
     month_index = start.year * 12 + (start.month - 1) + duration.months
     year, month = divmod(month_index, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError(f"year {year} is out of range")
     day = min(start.day, calendar.monthrange(year, month + 1)[1])
     return date(year, month + 1, day) + timedelta(days=duration.days)
 
@@ -106,6 +108,9 @@ def due_dates(store: ox.Store, skipped: list[str]):
             due = add_duration(parse_date(row["date"].value), parse_duration(row["duration"].value))
         except ValueError as error:
             skipped.append(f"{row['deadline'].value}: {error}")
+            continue
+        except OverflowError:  # kgtool/sparql/due-date-out-of-range-violation.rq reports it
+            skipped.append(f"{row['deadline'].value}: the due date falls outside the years 1 to 9999")
             continue
         yield row["deadline"], ox.NamedNode(BPO_IRI + "derivedDueDate"), ox.Literal(due.isoformat(), datatype=ox.NamedNode(XSD + "date"))
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
+from .namespaces import DERIVED_GRAPH, GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
 
 # Oxigraph holds a parsed file in memory several times over its size, so a file larger
 # than this is refused before it is read (KGTOOL_MAX_FILE_MB overrides; split bigger data).
@@ -55,11 +56,13 @@ class Sources:
         text = checked_text(shown, raw)
         graph = ox.NamedNode(name)
         drop_graph(self.store, name)
-        try:
-            self.store.load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=graph,
-                            base_iri=path.resolve().as_uri() if path is not None else None)
+        try:  # no base IRI: a relative IRI must come with @base, never resolve to the file's path
+            self.store.load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=graph)
         except SyntaxError as error:
             raise SourceError([located(shown, error)]) from None
+        except MemoryError as error:  # one token longer than the parser's buffer (16 MiB)
+            raise SourceError([f"{shown}: {error}: one literal or IRI is longer than Oxigraph's parser "
+                               "takes (16 MiB); shorten it or move the text out of the data"]) from None
         if next(iter(self.store.quads_for_pattern(None, None, None, graph)), None) is None:
             raise SourceError([f"{shown}: no triples (empty file)"])
         self.files[name] = path
@@ -126,10 +129,67 @@ def graph_name(data_dir: Path, path: Path) -> str:
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    """Every `*.ttl` below the data dir, in a stable order; other files are not RDF."""
+    """Every `*.ttl` below the data dir, in a stable order, each one checked as a file the
+    build may read (`unreadable`); files of other kinds are not data (notes, README)."""
     if not data_dir.is_dir():
         raise SourceError([f"{display_path(data_dir)}: data directory not found"])
-    return sorted(data_dir.rglob("*.ttl"))
+    found, problems = [], []
+    for folder, folders, names in os.walk(data_dir):
+        folders.sort()
+        for name in sorted(names) + [f for f in folders if (Path(folder) / f).is_symlink()]:
+            path = Path(folder) / name
+            problem = unreadable(data_dir, path)
+            if problem:
+                problems.append(f"{display_path(path)}: {problem}")
+            elif path.suffix == ".ttl":
+                found.append(path)
+    problems += too_much(found)
+    if problems:
+        raise SourceError(problems)
+    return sorted(found)
+
+
+# What a data file may be (docs/safety.md, "The build"): a regular Turtle file inside the
+# data directory, whose path makes a graph IRI kgtool does not write itself.
+OTHER_RDF = {".nt", ".nq", ".trig", ".jsonld", ".json-ld", ".rdf", ".owl", ".n3", ".xml", ".ttls"}
+GRAPH_PATH = re.compile(r"[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*")
+RESERVED_GRAPHS = {ONTOLOGY_GRAPH: "the ontology's graph", DERIVED_GRAPH: "the graph kgtool build computes"}
+DEFAULT_MAX_DATA_MB = 1024
+
+
+def unreadable(data_dir: Path, path: Path) -> str | None:
+    """Why the build must not read this entry of the data directory, or None."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(data_dir.resolve()):
+            return f"a symbolic link to {target}, outside the data directory; the build reads only files inside it"
+        if target.is_dir():
+            return "a symbolic link to a directory; the build does not follow those (move the files instead)"
+    if path.suffix in OTHER_RDF:
+        return (f"an RDF file in another syntax than Turtle ({path.suffix}); the build reads only .ttl: "
+                "convert it (for example `riot --output=turtle`) or move it out of the data directory")
+    if path.suffix != ".ttl":
+        return None
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return "not a regular file (a named pipe, socket or device); the build reads only regular files"
+    relative = path.relative_to(data_dir).with_suffix("").as_posix()
+    if not GRAPH_PATH.fullmatch(relative):
+        return (f"the file's path names its graph <{GRAPH_IRI}{relative}>, which is not a valid IRI path; "
+                "use only letters, digits, '-', '_', '.' and '~' in file and folder names")
+    if GRAPH_IRI + relative in RESERVED_GRAPHS:
+        return (f"its graph <{GRAPH_IRI}{relative}> is {RESERVED_GRAPHS[GRAPH_IRI + relative]}; "
+                "no data file may take that name (rename the file)")
+    return None
+
+
+def too_much(paths: list[Path]) -> list[str]:
+    """A data directory larger in all than the build may hold in memory, refused unread."""
+    limit = int(os.environ.get("KGTOOL_MAX_DATA_MB") or DEFAULT_MAX_DATA_MB)
+    total = sum(path.stat().st_size for path in paths)
+    if total <= limit * 2**20:
+        return []
+    return [f"the data files hold {total / 2**20:.0f} MB in all, more than the {limit} MB a build may read "
+            "(KGTOOL_MAX_DATA_MB); nothing was read"]
 
 
 def source_files(project: Project) -> list[tuple[str, Path]]:
@@ -166,7 +226,9 @@ def located(shown: str, error: SyntaxError) -> str:
     message = error.msg
     where = OXIGRAPH_LOCATION.match(message)
     column = f" (column {where[1] or where[2]})" if where else ""
-    return f"{shown}:{error.lineno}: {message[where.end() if where else 0:]}{column}"
+    hint = (" — a relative IRI needs a @base declaration before it (data files declare "
+            "@base <https://w3id.org/biopolicy/id/>)") if "No scheme found" in message else ""
+    return f"{shown}:{error.lineno}: {message[where.end() if where else 0:]}{column}{hint}"
 
 
 def parse_file(path: Path) -> list:

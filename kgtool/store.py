@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections import defaultdict
 from contextlib import contextmanager
@@ -227,7 +228,19 @@ def build_lock(path: Path | None):
         handle.truncate(0)
         handle.write(f"{os.getpid()}\n")
         handle.flush()
+        remove_leftovers(Path(path))
         yield
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete the half-written directories that a killed build left beside the store
+    (`.NAME.new-*`, `.NAME.old`). Called under the build lock, so no build is using them."""
+    left = sorted(path.parent.glob(f".{path.name}.new-*")) + sorted(path.parent.glob(f".{path.name}.old"))
+    for leftover in left:
+        shutil.rmtree(leftover, ignore_errors=True)
+    if left:
+        print(f"[store] removed {len(left)} directory(ies) an interrupted build left beside {path}: "
+              + ", ".join(p.name for p in left), file=sys.stderr, flush=True)
 
 
 def open_existing(path: Path) -> ox.Store:

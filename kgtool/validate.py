@@ -26,7 +26,8 @@ from .namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS, SH, compact
 from .sources import Sources
 
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
-STORE_CHECKS = ("disjoint-classes-violation.rq", "dangling-reference-violation.rq")
+STORE_CHECKS = ("disjoint-classes-violation.rq", "dangling-reference-violation.rq", "undeclared-term-violation.rq",
+                "due-date-out-of-range-violation.rq")
 MESSAGE = re.compile(r"^#\+ message: (.*)$", re.M)
 
 

@@ -143,6 +143,83 @@ def test_a_smaller_limit_can_be_set(tmp_path, monkeypatch):
     assert done.returncode == 2 and "example-order.ttl: 2 MB is more than the 1 MB" in done.stderr
 
 
+# What the build may read: files of the data directory that are not data ---------------
+
+GOOD_TURTLE = ("@base <https://w3id.org/biopolicy/id/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+               "<agency/example-agency> rdfs:comment \"more\"@en .\n")
+
+
+def fails_cleanly(workspace: Path, says: str, env: dict | None = None):
+    """Build the workspace: non-zero exit, one error line that names the place and says
+    `says`, no traceback, and the release and the store as they were."""
+    before = {name: checksums(workspace / name) for name in ("dist", "store")}
+    script = Path(sys.executable).parent / "kgtool"
+    done = subprocess.run([str(script), "--root", str(REPO), "--data", str(workspace / "data"), "build", "--no-owl",
+                           "--out", str(workspace / "dist"), "--store", str(workspace / "store")],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-1500:]
+    assert re.search(rf"^kgtool: error: .*{says}", done.stderr, re.M), done.stderr[-1500:]
+    assert {name: checksums(workspace / name) for name in ("dist", "store")} == before
+    return done
+
+
+def test_a_link_out_of_the_data_directory_is_not_followed(workspace, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.ttl"
+    outside.write_text(GOOD_TURTLE, encoding="utf-8")
+    (workspace / "data" / "sources" / "linked.ttl").symlink_to(outside)
+    fails_cleanly(workspace, rf"sources/linked\.ttl: a symbolic link to {re.escape(str(outside))}, outside the data directory")
+
+
+def test_a_linked_directory_is_refused(workspace, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("folder")
+    (folder / "more.ttl").write_text(GOOD_TURTLE, encoding="utf-8")
+    (workspace / "data" / "more").symlink_to(folder)
+    fails_cleanly(workspace, r"data/more: a symbolic link to .*outside the data directory")
+
+
+def test_a_named_pipe_is_refused_not_waited_for(workspace):
+    os.mkfifo(workspace / "data" / "sources" / "pipe.ttl")
+    fails_cleanly(workspace, r"sources/pipe\.ttl: not a regular file")
+
+
+@pytest.mark.parametrize("name, says", [
+    ("ontology.ttl", r"data/ontology\.ttl: its graph <https://w3id.org/biopolicy/graph/ontology> is the ontology's graph"),
+    ("derived.ttl", r"data/derived\.ttl: its graph <https://w3id.org/biopolicy/graph/derived> is the graph kgtool build computes"),
+    ("sources/two words.ttl", r"sources/two words\.ttl: the file's path names its graph .* not a valid IRI path"),
+    ("sources/extra.nt", r"sources/extra\.nt: an RDF file in another syntax than Turtle \(\.nt\)"),
+    ("sources/extra.jsonld", r"sources/extra\.jsonld: an RDF file in another syntax"),
+    ("sources/extra.trig", r"sources/extra\.trig: an RDF file in another syntax"),
+])
+def test_a_file_the_build_must_not_read_as_data_is_named(workspace, name, says):
+    (workspace / "data" / name).write_text(GOOD_TURTLE, encoding="utf-8")
+    fails_cleanly(workspace, says)
+
+
+def test_files_under_the_size_limit_each_but_too_large_together_are_refused_unread(workspace):
+    filler = "# " + "x" * 1000 + "\n"
+    for n in range(3):  # 0.6 MB each, under a 1 MB file limit; 1.8 MB together, over a 1 MB total
+        (workspace / "data" / "sources" / f"padded-{n}.ttl").write_text(GOOD_TURTLE + filler * 600, encoding="utf-8")
+    fails_cleanly(workspace, r"the data files hold 2 MB in all, more than the 1 MB a build may read",
+                  env={"KGTOOL_MAX_FILE_MB": "1", "KGTOOL_MAX_DATA_MB": "1"})
+
+
+def test_a_literal_longer_than_the_parser_takes_is_named(workspace):
+    huge = workspace / "data" / "sources" / "long-literal.ttl"
+    huge.write_text(GOOD_TURTLE.replace('"more"', '"' + "x" * (17 * 2**20) + '"'), encoding="utf-8")
+    fails_cleanly(workspace, r"sources/long-literal\.ttl: .*longer than Oxigraph's parser takes \(16 MiB\)")
+
+
+def test_a_killed_builds_directories_are_removed_by_the_next_build(workspace):
+    for left in (".store.new-abc123", ".store.old"):
+        (workspace / left).mkdir()
+        (workspace / left / "CURRENT").write_text("x")
+    done = kgtool("build", "--no-owl", "--out", str(workspace / "dist"), "--store", str(workspace / "store"),
+                  data=workspace / "data")
+    assert done.returncode == 0, done.stderr
+    assert "removed 2 directory(ies) an interrupted build left" in done.stderr
+    assert not (workspace / ".store.new-abc123").exists() and not (workspace / ".store.old").exists()
+
+
 # Hostile parameters --------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
