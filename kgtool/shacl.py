@@ -23,6 +23,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+
+
 # An ill-typed literal ("2022-02-30"^^xsd:date) is reported by the shapes, with its node
 # and path; rdflib's own warning about it (well_typed parses it) is a traceback that says neither.
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
