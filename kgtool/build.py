@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, void
 from .derive import add_derived_graph
 from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
 from .namespaces import Project, compact
@@ -35,6 +35,7 @@ from .sources import Sources, display_path, load_shapes, load_sources
 from .store import (build_lock, instances_per_class, load, read_manifest, stable_blank_nodes, triples_per_graph,
                     update_persistent)
 from .validate import Report, validate
+from .void import VOID_FILE
 
 REPORT_FILE = "build-report.json"
 
@@ -142,6 +143,7 @@ def write_release(store, summary: dict, out: Path) -> None:
         prefixes = release_prefixes(store, nquads)
         for fmt, name in RELEASE_FILES.items():
             (staging / name).write_bytes(serialize(store, fmt, prefixes, nquads))
+        (staging / VOID_FILE).write_bytes(void.describe(store, triples_per_graph(store), {n: n for n in RELEASE_FILES.values()}, None))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.mkdir(exist_ok=True)
         for path in staging.iterdir():

@@ -335,9 +335,10 @@ def body(answer: Answer, accept: str) -> tuple[bytes, str]:
     return data, media
 
 
-def handler(store: ox.Store, limits: Limits):
-    """The Starlette endpoint for /sparql (GET and POST)."""
-    runner = Runner(store, limits)
+def handler(store: ox.Store, limits: Limits, runner: Runner | None = None):
+    """The Starlette endpoint for /sparql (GET and POST); `runner` is shared with the web
+    pages, so that their queries get the same workers, time limit and row cap."""
+    runner = runner or Runner(store, limits)
 
     async def sparql(request: Request) -> Response:
         try:

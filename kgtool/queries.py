@@ -36,6 +36,12 @@ class Param:
     type: str
     default: str | None
     description: str
+    cls: str | None = None  # an iri parameter's class (`class=bpo:Country`): the forms offer its instances
+
+    def label(self, lang: str) -> str:
+        """The description in a page's language: `English | 中文` gives each its part."""
+        en, sep, zh = self.description.partition(" | ")
+        return (zh if lang == "zh" and sep else en).strip() or self.name
 
 
 @dataclass
@@ -45,6 +51,9 @@ class SavedQuery:
     text: str
     header: dict[str, str] = field(default_factory=dict)
     params: list[Param] = field(default_factory=list)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {lang: title}
+    hidden: dict[str, str | None] = field(default_factory=dict)      # IRI column -> the column it links
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # column -> code -> {lang: text}
 
     @property
     def title(self) -> str:
@@ -54,20 +63,64 @@ class SavedQuery:
         """The title in a page's language when the header has it (`#+ title_zh:`), else `title`."""
         return self.header.get(f"title_{lang}") or self.title
 
+    def column_title(self, column: str, lang: str) -> str:
+        """A column's title in `lang` from its `#+ column:` line; the variable name only for
+        a query that declares none (a query file given by path)."""
+        return self.columns.get(column, {}).get(lang) or column
+
+    def linked_column(self, column: str) -> str | None:
+        """The shown column whose values a hidden IRI column links (`measure` -> `measure_label`)."""
+        if column not in self.hidden:
+            return None
+        return self.hidden[column] or f"{column}_label"
+
 
 # Catalogue -----------------------------------------------------------------------------
 
 def parse_param(line: str, path: Path) -> Param:
-    """`NAME TYPE [default=VALUE] description` (conventions.md, "Saved queries")."""
+    """`NAME TYPE [default=VALUE] [class=CLASS] description` (conventions.md, "Saved queries")."""
     words = line.split(None, 2)
     if len(words) < 2 or words[1] not in CONVERTERS:
-        raise QueryError(f"{path}: bad param line {line!r}: want `NAME TYPE [default=VALUE] description` "
+        raise QueryError(f"{path}: bad param line {line!r}: want `NAME TYPE [default=VALUE] [class=CLASS] description` "
                          f"with TYPE one of {', '.join(CONVERTERS)}")
     rest = words[2] if len(words) == 3 else ""
-    default = None
-    if rest.startswith("default="):
-        default, _, rest = rest.removeprefix("default=").partition(" ")
-    return Param(words[0].lstrip("?"), words[1], default, rest.strip())
+    options = {}
+    while rest.startswith(("default=", "class=")):
+        key, _, rest = rest.partition("=")
+        options[key], _, rest = rest.partition(" ")
+        rest = rest.lstrip()
+    cls = options.get("class")
+    if cls is not None:
+        try:
+            cls = to_iri(cls).value
+        except ValueError as error:
+            raise QueryError(f"{path}: param {words[0]}: class={cls}: {error}") from None
+    return Param(words[0].lstrip("?"), words[1], options.get("default"), rest.strip(), cls)
+
+
+def bilingual(text: str, where: str) -> dict[str, str]:
+    """`English | 中文` as {"en": ..., "zh": ...} (conventions.md, "Saved queries")."""
+    en, sep, zh = text.partition("|")
+    if not sep or not en.strip() or not zh.strip():
+        raise QueryError(f"{where}: want `English | 中文`, got {text!r}")
+    return {"en": en.strip(), "zh": zh.strip()}
+
+
+def read_column_line(query: SavedQuery, key: str, value: str, where: str) -> None:
+    """`column: NAME  English | 中文`, `hidden: NAME[=SHOWN] ...`, `value: NAME CODE = English | 中文`."""
+    if key == "column":
+        name, _, titles = value.partition(" ")
+        query.columns[name.lstrip("?")] = bilingual(titles, where)
+    elif key == "hidden":
+        for word in value.split():
+            name, _, shown = word.partition("=")
+            query.hidden[name.lstrip("?")] = shown.lstrip("?") or None
+    else:
+        name, _, rest = value.partition(" ")
+        code, sep, titles = rest.partition(" = ")
+        if not sep:
+            raise QueryError(f"{where}: want `value: COLUMN CODE = English | 中文`, got {value!r}")
+        query.values.setdefault(name.lstrip("?"), {})[code.strip()] = bilingual(titles, where)
 
 
 def read_query(path: Path) -> SavedQuery:
@@ -77,12 +130,14 @@ def read_query(path: Path) -> SavedQuery:
     except (OSError, UnicodeDecodeError) as error:
         raise QueryError(f"cannot read {path}: {error}") from None
     query = SavedQuery(Path(path).stem, Path(path), text)
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.startswith("#+"):
             continue
         key, _, value = line[2:].partition(":")
         if key.strip() == "param":
             query.params.append(parse_param(value.strip(), path))
+        elif key.strip() in ("column", "hidden", "value"):
+            read_column_line(query, key.strip(), value.strip(), f"{path}:{number}")
         else:
             query.header[key.strip()] = value.strip()
     return query

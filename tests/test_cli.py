@@ -28,7 +28,7 @@ def test_build_writes_the_release_and_report(tmp_path):
     done = kgtool("build", "--out", str(out), "--no-owl")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "biopolicy.jsonld", "biopolicy.nq", "biopolicy.trig", "biopolicy.ttl", "build-report.json"]
+        "biopolicy.jsonld", "biopolicy.nq", "biopolicy.trig", "biopolicy.ttl", "build-report.json", "void.ttl"]
     for name, fmt in (("biopolicy.nq", "nquads"), ("biopolicy.trig", "trig"), ("biopolicy.jsonld", "json-ld")):
         dataset = Dataset().parse(out / name, format=fmt)
         # ontology, two fixture files, derived
