@@ -1,11 +1,13 @@
 """`kgtool serve`: the graph for people and programs, over the embedded store, read-only.
 
-/sparql is the SPARQL 1.1 Protocol endpoint (kgtool.endpoint). The pages are rendered on
-the server from Jinja2 templates, with no script, so any browser shows them as they are:
-home (counts, saved queries as forms), a query's answer as a table of labelled links,
-an entity page with every statement under the graph (and source document) that states
-it, and a timeline of deadlines and dated events. Every page is in English or Chinese
-(?lang=, remembered in a cookie), labels falling back to the other language.
+/sparql is the SPARQL 1.1 Protocol endpoint (kgtool.endpoint), and for a person who opens
+it without a query, the Yasgui query editor. The pages are rendered on the server from
+Jinja2 templates, with no script, so any browser shows them as they are (docs/pages.md):
+home (the documents, saved queries as forms), a query's answer as a table of labelled
+links, a page per document and per entity, search, graph counts, and a timeline. Every
+page is in English or Chinese (?lang=, remembered in a cookie), labels falling back to the
+other language. /id/... also answers RDF by content negotiation (kgtool.describe), and
+/.well-known/void describes the dataset (kgtool.void).
 
 Form values are bound by kgtool.queries (bind, then run), never pasted into query text."""
 
