@@ -24,7 +24,7 @@ INTERNAL_QUERIES = HERE / "sparql"
 WORDS = {
     "home": ("Home", "首页"),
     "timeline": ("Timeline", "时间轴"),
-    "sparql": ("SPARQL endpoint", "SPARQL 端点"),
+    "sparql": ("SPARQL query editor", "SPARQL 查询编辑器"),
     "language": ("Language", "语言"),
     "search": ("Search", "搜索"),
     "search_hint": ("Name, in English or Chinese", "名称（中文或英文）"),

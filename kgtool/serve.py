@@ -55,10 +55,8 @@ WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 COOKIE_AGE = 365 * 24 * 3600
 DOCUMENT = BPO_IRI + "Document"
 STATIC = Path(__file__).resolve().parent / "static"
-EDITOR_EXAMPLE = """PREFIX bpo: <https://w3id.org/biopolicy/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-# Documents and their names
+EDITOR_EXAMPLE = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("bp", "bpo", "dcterms", "prov", "rdfs", "skos")) + """
+# Documents and their names (the default graph is the union of all graphs)
 SELECT ?document ?name WHERE {
   ?document bpo:kindOf bpo:Document ; rdfs:label ?name .
 }
@@ -486,7 +484,7 @@ class Pages:
 
     def editor(self, request: Request) -> HTMLResponse:
         """Yasgui (kgtool/static/yasgui, from the npm package @zazuko/yasgui) on this endpoint."""
-        return self.render(request, "sparql.html", prefixes=PREFIXES, example=EDITOR_EXAMPLE)
+        return self.render(request, "sparql.html", example=EDITOR_EXAMPLE)
 
     # Documentation ---------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 // The query editor at /sparql: Yasgui (kgtool/static/yasgui) on this server's endpoint.
 // A file of its own, not inline, so that the pages' content security policy
 // (script-src 'self', docs/safety.md) holds. The page gives the example query and the
-// prefixes in data- attributes; a query in the address (#query=...) is opened instead.
+// in a data- attribute (with the project's prefixes); a query in the address (#query=...)
+// is opened instead.
 (function () {
   var element = document.getElementById("yasgui");
   var endpoint = window.location.origin + "/sparql";
@@ -14,6 +15,5 @@
   var tab = yasgui.getTab();
   var asked = new URLSearchParams(window.location.hash.slice(1)).get("query");
   tab.setQuery(asked || element.dataset.example);
-  tab.getYasqe().addPrefixes(JSON.parse(element.dataset.prefixes));
   window.kgtoolYasgui = yasgui;
 })();
