@@ -258,3 +258,14 @@ def test_every_page_in_both_languages(server, browser, name, lang):
     assert ("首页" in nav) == (lang == "zh") and ("Home" in nav) == (lang == "en")
     assert browser.find_element(By.TAG_NAME, "h1").text
     screenshot(browser, f"page-{name}-{lang}")
+
+
+def test_every_term_has_at_most_one_name_per_language(real_store):
+    """The pages name a property or class by its rdfs:label in the page's language; the
+    reused terms' names (data/reference/vocabulary-labels.ttl) must not contradict the
+    ontology's own (as for the ELI terms it declares)."""
+    query = """SELECT ?term ?lang WHERE {
+        ?term <http://www.w3.org/2000/01/rdf-schema#label> ?label
+        FILTER(!STRSTARTS(STR(?term), "https://w3id.org/biopolicy/id/")) BIND(LANG(?label) AS ?lang) }
+        GROUP BY ?term ?lang HAVING (COUNT(DISTINCT ?label) > 1)"""
+    assert [(r["term"].value, r["lang"].value) for r in real_store.query(query, use_default_graph_as_union=True)] == []
