@@ -78,6 +78,8 @@ WORDS = {
     "computed": ("Computed by kgtool: class and concept closures, derived dates, the ontology's definitions",
                  "由 kgtool 计算：类与概念的闭包、推算日期、本体中的定义"),
     "as_rdf": ("As RDF", "RDF 格式"),
+    "no_page": ("There is no such page. Start from the home page, or search by name above.",
+                "没有这个页面。请从首页开始，或在上方按名称搜索。"),
     "no_timeline": ("The timeline needs the saved query deadline-timeline, which this server does not have. "
                     "The documents' pages on the home page show their deadlines.",
                     "时间轴需要预设查询 deadline-timeline，本服务器没有该查询。首页上各文件的页面列有其期限。"),

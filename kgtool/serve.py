@@ -638,7 +638,10 @@ def app(store: ox.Store, project: Project, limits: Limits | None = None) -> Star
     # Any site may read the endpoint, the linked data and the pages (all read-only).
     cors = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                       allow_headers=["Accept", "Content-Type"], expose_headers=["X-Kgtool-Truncated"])
-    return Starlette(middleware=[Middleware(secured), cors], routes=[
+    async def not_found(request: Request, exc) -> Response:
+        return await run_in_threadpool(pages.error, request, 404, UI[page_lang(request)]["no_page"])
+
+    return Starlette(middleware=[Middleware(secured), cors], exception_handlers={404: not_found}, routes=[
         Route("/", pages.home),
         Route("/query/{name}", pages.query),
         Route("/entity", pages.entity),

@@ -75,6 +75,8 @@ def test_a_wrong_value_is_explained_in_the_page_language(server, browser):
     assert "不是" in problem and "国家" in problem and "从列表中选择" in problem
     browser.get(server + "/query/no-such-query?lang=zh")
     assert "没有名为" in browser.page_source
+    status, _, body = http(server + "/no/such/page?lang=zh")
+    assert status == 404 and "没有这个页面" in body.decode("utf-8")
 
 
 def search_box(browser, server, text: str, lang: str) -> None:
