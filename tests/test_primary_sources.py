@@ -14,7 +14,9 @@ Every number below was counted by reading the texts by hand, not from the graph:
   3.3, 4.4, 5.1, 5.3, 6.1) and the list by agency as a part of its own.
 - Links: five EO commentary tasks report six sections of the order; fourteen NSCEB commentary
   statements report sixteen of the report's recommendations (13 recommendations numbered by the
-  commentary, plus its report-wide ban on Chinese suppliers).
+  commentary, plus its report-wide ban on Chinese suppliers);
+  the EO commentary's claim on the Biosecurity Law reaches eight of its 2020 articles (53-57,
+  59, 79, 80; tests/test_biosecurity_law.py).
 - The bills, each read only as far as its stored copy goes (the opening of the page):
   H.R. 8333 (118th, referred in Senate): sections 1 and 2 read, subsections 2(a) and 2(b)
   (cut inside (b)(2)); two prohibitions; no company, no deadline in the part read.
@@ -62,8 +64,8 @@ COUNTS = [
     (NSCEB, "recommendations of chapter 2", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2", 11),
     (NSCEB, "recommendations of section 3.3", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-3", 4),
     (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 19),
-    (LINKS, "primary measures linked", "?s bpo:describes ?x", 22),
+    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 20),
+    (LINKS, "primary measures and provisions linked", "?s bpo:describes ?x", 30),
     (LINKS, "notes where the two numberings differ", "?x skos:note ?n", 9),
     (HR8333, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-8333-118", 2),
     (HR8333, "sections and subsections", "?x a bpo:Provision", 4),
