@@ -157,7 +157,8 @@ def test_derive_counts_the_months_and_days_of_each_duration_and_period(text, mon
 def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
     """Counted by hand from data/: the EO commentary's deadlines are 200, 240, 120 and 180
     days; the NSCEB commentary's USD 15 bn are over five years (60 months); the order's own
-    deadlines include 1 year, 18 months and 2 years, which get months and no day count."""
+    deadlines include 1 year, 18 months and 2 years, which get months and no day count; the
+    HGR Regulations' cooperation report is due 6 months after the cooperation ends (art. 26)."""
     derived = rdflib_graph(real_sources, GRAPHS + "derived")
 
     def counts(name):
@@ -168,7 +169,8 @@ def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
         "deadline/eo-14081-commentary/workforce-plan": 200, "deadline/eo-14081-commentary/threat-assessment": 240,
         "deadline/eo-14081-commentary/risk-mitigation-plan": 120,
         "deadline/eo-14081-commentary/biomanufacturing-strategy": 180}
-    assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24}
+    assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24,
+                      "deadline/cn-hgr-regulation-2019/art-26-six-months": 6}
     assert not set(days) & set(months)
     assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60}
     assert counts("periodDays") == {}
