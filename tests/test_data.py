@@ -10,7 +10,9 @@ and 180 days) and the summit's funding.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from conftest import BP, GRAPHS, REPO
@@ -190,6 +192,71 @@ def test_every_external_identifier_has_a_source(real_store):
         UNION {{ ?s ?p ?o . ?p rdfs:subPropertyOf dcterms:identifier }}
         FILTER NOT EXISTS {{ ?s dcterms:source ?where }} }}"""
     assert [r["s"].value for r in real_store.query(query, use_default_graph_as_union=True)] == []
+
+
+# Where a link or an identifier was found must be checkable by an outside reader: a URL, or
+# a public repository named with a path and a full commit. A search index's own file number
+# ("search index file 18018964791", "fs:18018964791") names no repository and is not a source.
+URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+")
+REPOSITORY_FILE = re.compile(r"\b[\w.-]+/[\w.-]+\b.*\b[\w@~,.-]+/[\w@~,./-]+\.\w+\b.*\b[0-9a-f]{40}\b", re.S)
+GITHUB = re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+/blob/([^/]+)/.+")
+INDEX_NUMBER = re.compile(r"search.index|index (file|id)|read_file|\bfs:\d|\bid \d|^\W*\d+\W*$", re.I)
+RESEARCH = Path(__file__).resolve().parent.parent / "docs" / "research"
+
+
+def source_problem(value) -> str | None:
+    """Why a dcterms:source value cannot be checked, or None when it can."""
+    text = value.value
+    if INDEX_NUMBER.search(text):
+        return "a search-index number, not a source"
+    if isinstance(value, ox.NamedNode):
+        if not URL.match(text):
+            return "not a web address"
+        github = GITHUB.match(text)
+        if github and not re.fullmatch(r"[0-9a-f]{40}", github.group(1)):
+            return "a GitHub file address without a full commit"
+        return None
+    if URL.search(text) or REPOSITORY_FILE.search(text):
+        return None
+    return "neither a URL nor a repository with a path and a 40-hex commit"
+
+
+@pytest.mark.parametrize("value, why", [
+    (ox.Literal("search index file 18018964791: a country table row"), "a search-index number, not a source"),
+    (ox.Literal("search index files 15977838833 and 67176888164"), "a search-index number, not a source"),
+    (ox.Literal("fs:52443755348"), "a search-index number, not a source"),
+    (ox.Literal("66270083992"), "a search-index number, not a source"),
+    (ox.Literal("Read in a stored public copy of the schema:url page"), "neither a URL nor a repository with a path and a 40-hex commit"),
+    (ox.Literal("GitHub repository brian14708/wh-briefings, file a/b.md, commit 38dc6a34"), "neither a URL nor a repository with a path and a 40-hex commit"),
+    (ox.NamedNode("urn:x-index:123"), "not a web address"),
+    (ox.NamedNode("https://github.com/owid/owid-grapher/blob/master/CountriesRegions.ts"), "a GitHub file address without a full commit"),
+    (ox.NamedNode("https://www.congress.gov/118/bills/hr8333/BILLS-118hr8333rfs.htm"), None),
+    (ox.NamedNode("https://github.com/owid/owid-grapher/blob/c7402d12e25bd1d45f5bd7d66cfc083342a1ed96/a/b.ts"), None),
+    (ox.Literal("Read in the public GitHub repository brian14708/wh-briefings, file presidential-actions/2022-09/x.md (commit 38dc6a34f610845a2fb5acbbcb9eb0326b22fa66)"), None),
+])
+def test_the_source_check_tells_citable_from_not(value, why):
+    assert source_problem(value) == why
+
+
+def test_every_source_in_data_can_be_checked_by_an_outside_reader(real_store):
+    query = f"""{PREFIXES} SELECT ?g ?s ?source WHERE {{ GRAPH ?g {{ ?s dcterms:source ?source }} }}"""
+    rows = list(real_store.query(query))
+    assert len(rows) >= 15  # the links, the primary texts, the reference documents
+    bad = [(r["g"].value, r["s"].value, r["source"].value, source_problem(r["source"]))
+           for r in rows if source_problem(r["source"])]
+    assert bad == []
+
+
+def test_research_notes_cite_no_search_index_numbers():
+    """docs/research/ must be checkable too: no index file ids (fs:NNNN, "read_file id N"),
+    and no bare long number outside a commit or an address."""
+    notes = sorted(RESEARCH.glob("*.md"))
+    assert notes
+    for note in notes:
+        for number, line in enumerate(note.read_text(encoding="utf-8").splitlines(), 1):
+            assert not re.search(r"\bfs:\d|read_file id|find_string/read_file", line), f"{note.name}:{number}"
+            bare = re.sub(r"https?://\S+|\b[0-9a-f]{40}\b", "", line)
+            assert not re.search(r"(?<![\w.-])\d{10,}(?![\w.-])", bare), f"{note.name}:{number}: {line[:80]}"
 
 
 def test_every_entity_has_one_english_and_one_chinese_name(real_store):
