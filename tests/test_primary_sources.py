@@ -26,6 +26,21 @@ Every number below was counted by reading the texts by hand, not from the graph:
   section of the reported text read.
   S. 1387 and H.R. 2756 (119th, introduced 2025-04-09): sections 1 and 2 (definitions (1)-(4));
   the official title names the National Biotechnology Initiative; no deadline, no body.
+- The White House releases of September 2022 (brian14708/wh-briefings at commit
+  737ca03a271adc205c67766074ec8d0070f7ad95), each read in full:
+  the summit fact sheet of 2022-09-14 states 18 sums of money ("$" occurs 18 times): the
+  total "more than $2 billion" and 17 in its steps (two sentences state two each: USDA's
+  $32 million with $93 million of partner funds; EDA's $1 billion challenge with more than
+  $200 million of it for the bioeconomy). Three are "more than" (2 bn, 270 m, 200 m), one
+  "up to" (100 m), one "approximately" (178 m); two run "over five years" (DoD's 270 m and
+  1 bn). It lists 25 steps under nine headings (supply chains 3, domestic biomanufacturing
+  3, innovation 4, bio-products 4, training 3, regulation 3, measurement 1, biosecurity 1,
+  data 3) and names 11 people.
+  The fact sheet of 2022-09-12: three opening claims, one estimate (almost $30 trillion)
+  and nine headed points on what the initiative will do.
+  The press call: held 2022-09-11, 4:01 to 4:19 P.M. EDT (the transcript's words); the page
+  is dated 2022-09-12. Two sums: almost $30 trillion (an official) and about $56 billion
+  (a reporter).
 """
 
 from __future__ import annotations
@@ -33,7 +48,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import BP, GRAPHS
-from test_data import PREFIXES, ask, count
+from test_data import PREFIXES, ask, count, expand
 
 EO = f"<{GRAPHS}sources/eo-14081>"
 NSCEB = f"<{GRAPHS}sources/nsceb-final-report>"
@@ -43,6 +58,10 @@ HR7085 = f"<{GRAPHS}sources/hr-7085-118>"
 S3558 = f"<{GRAPHS}sources/s-3558-118>"
 S1387 = f"<{GRAPHS}sources/s-1387-119>"
 HR2756 = f"<{GRAPHS}sources/hr-2756-119>"
+SUMMIT = f"<{GRAPHS}sources/wh-summit-fact-sheet-2022-09-14>"
+FACT_SHEET = f"<{GRAPHS}sources/wh-fact-sheet-2022-09-12>"
+PRESS_CALL = f"<{GRAPHS}sources/wh-press-call-2022-09-12>"
+SUMMIT_AMOUNTS = 18  # counted by hand in the text of the summit fact sheet (see the docstring)
 
 COUNTS = [
     (EO, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/eo-14081", 14),
@@ -64,8 +83,8 @@ COUNTS = [
     (NSCEB, "recommendations of chapter 2", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2", 11),
     (NSCEB, "recommendations of section 3.3", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-3", 4),
     (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 20),
-    (LINKS, "primary measures and provisions linked", "?s bpo:describes ?x", 30),
+    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 24),
+    (LINKS, "primary measures and provisions linked", "?s bpo:describes ?x", 35),
     (LINKS, "notes where the two numberings differ", "?x skos:note ?n", 9),
     (HR8333, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-8333-118", 2),
     (HR8333, "sections and subsections", "?x a bpo:Provision", 4),
@@ -87,6 +106,18 @@ COUNTS = [
     (HR2756, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-2756-119", 2),
     (HR2756, "companies", "?x a bpo:Company", 0),
     (HR2756, "deadlines", "?x a bpo:Deadline", 0),
+    (SUMMIT, "amounts", "?x a bpo:MonetaryAmount", SUMMIT_AMOUNTS),
+    (SUMMIT, "amounts stated as more than", "?x bpo:bound bpo:MoreThan", 3),
+    (SUMMIT, "amounts stated as up to", "?x bpo:bound bpo:AtMost", 1),
+    (SUMMIT, "amounts stated as approximately", "?x bpo:bound bpo:Approximately", 1),
+    (SUMMIT, "amounts over a period", "?x bpo:period ?p", 2),
+    (SUMMIT, "steps, each a measure announced at the summit", "?x bpo:announcedAt bp:event/wh-biotech-summit-2022 FILTER(?x != bp:measure/wh-summit-2022/key-steps)", 25),
+    (SUMMIT, "people leading or joining the summit", "bp:event/wh-biotech-summit-2022 prov:wasAssociatedWith|schema:attendee ?x", 11),
+    (FACT_SHEET, "claims", "?x bpo:statedBy bp:document/wh-fact-sheet-2022-09-12", 13),
+    (FACT_SHEET, "amounts", "?x a bpo:MonetaryAmount", 1),
+    (FACT_SHEET, "measures", "?x a bpo:Measure", 0),
+    (PRESS_CALL, "amounts", "?x a bpo:MonetaryAmount", 2),
+    (PRESS_CALL, "measures", "?x a bpo:Measure", 0),
 ]
 
 
@@ -183,12 +214,44 @@ KEY_FACTS = {
             prov:wasAssociatedWith bp:person/todd-young .
             bp:document/s-1387-119 bpo:establishes bp:programme/national-biotechnology-initiative ;
             dcterms:alternative "National Biotechnology Initiative Act of 2025"@en }}""",
+    "the press call was held on 2022-09-11 from 16:01 EDT; its transcript is dated 2022-09-12":
+        f"""GRAPH {PRESS_CALL} {{ ?call prov:generated bp:document/wh-press-call-2022-09-12 ; dcterms:date "2022-09-11"^^xsd:date ;
+            schema:startDate "2022-09-11T16:01:00-04:00"^^xsd:dateTime .
+            bp:document/wh-press-call-2022-09-12 dcterms:issued "2022-09-12"^^xsd:date }}""",
+    "the fact sheet and the press call are the documents the EO commentary cites, not copies":
+        f"""GRAPH <{GRAPHS}sources/eo-14081-commentary> {{ bp:document/wh-fact-sheet-2022-09-12 schema:url ?c1 . bp:document/wh-press-call-2022-09-12 schema:url ?c2 }}
+            GRAPH {FACT_SHEET} {{ bp:document/wh-fact-sheet-2022-09-12 schema:url ?p1 ; dcterms:issued "2022-09-12"^^xsd:date }}
+            GRAPH {PRESS_CALL} {{ bp:document/wh-press-call-2022-09-12 schema:url ?p2 }}""",
+    "summit: DoD's Tri-Service program, more than USD 270 million over five years":
+        f"""GRAPH {SUMMIT} {{ ?m bpo:leadAgent bp:agency/us-dod ; bpo:announcedAt bp:event/wh-biotech-summit-2022 ;
+            bpo:establishes bp:programme/wh-summit-2022/tri-service-biotechnology-resilient-supply-chain ; bpo:hasAmount ?a .
+            ?a schema:value 270000000.0 ; schema:currency "USD" ; bpo:bound bpo:MoreThan ; bpo:period "P5Y"^^xsd:duration }}""",
+    "summit: EDA's USD 1 billion challenge puts more than USD 200 million into the bioeconomy":
+        f"""GRAPH {SUMMIT} {{ ?m bpo:leadAgent bp:agency/us-eda ; bpo:implements bp:programme/wh-summit-2022/build-back-better-regional-challenge ;
+            bpo:hasAmount ?all , ?part . ?all schema:value 1000000000.0 . ?part schema:value 200000000.0 ; bpo:bound bpo:MoreThan .
+            bp:programme/wh-summit-2022/build-back-better-regional-challenge bpo:administeredBy bp:agency/us-eda }}""",
+    "summit: led by Sullivan, Deese and Nelson on 2022-09-14":
+        f"""GRAPH {SUMMIT} {{ bp:event/wh-biotech-summit-2022 dcterms:date "2022-09-14"^^xsd:date ;
+            prov:wasAssociatedWith bp:person/jake-sullivan , bp:person/brian-deese , bp:person/alondra-nelson .
+            bp:post/us-apnsa org:heldBy bp:person/jake-sullivan }}""",
+    "the commentary's USD 2 billion is linked to the summit's own total":
+        f"GRAPH {LINKS} {{ bp:measure/eo-14081-commentary/summit-funding bpo:describes bp:measure/wh-summit-2022/key-steps }}",
     "H.R. 2756: introduced 2025-04-09 by Stephanie Bice, same short title and initiative":
         f"""GRAPH {HR2756} {{ ?e prov:generated bp:document/hr-2756-119 ; dcterms:date "2025-04-09"^^xsd:date ;
             prov:wasAssociatedWith bp:person/stephanie-bice .
             bp:document/hr-2756-119 bpo:establishes bp:programme/national-biotechnology-initiative ;
             dcterms:alternative "National Biotechnology Initiative Act of 2025"@en }}""",
 }
+
+
+def test_every_summit_amount_has_its_step_and_the_steps_their_agency(real_store):
+    """Each of the hand-counted sums hangs on one measure announced at the summit; every
+    step but the whole (which the release does not split by agency) names its agency."""
+    rows = list(real_store.query(PREFIXES + expand(f"""SELECT ?a ?m WHERE {{ GRAPH {SUMMIT} {{ ?a a bpo:MonetaryAmount .
+        OPTIONAL {{ ?m bpo:hasAmount ?a ; bpo:announcedAt bp:event/wh-biotech-summit-2022 }} }} }}""")))
+    assert len(rows) == SUMMIT_AMOUNTS and all(r["m"] is not None for r in rows)
+    assert not ask(real_store, f"""GRAPH {SUMMIT} {{ ?m bpo:hasAmount ?a FILTER(?m != bp:measure/wh-summit-2022/key-steps)
+        FILTER NOT EXISTS {{ ?m bpo:leadAgent ?agency }} }}""")
 
 
 def test_s_3558_is_not_taken_for_the_biosecure_act(real_store):
