@@ -156,7 +156,8 @@ def test_derive_counts_the_months_and_days_of_each_duration_and_period(text, mon
 
 def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
     """Counted by hand from data/: the EO commentary's deadlines are 200, 240, 120 and 180
-    days; the NSCEB commentary's USD 15 bn are over five years (60 months); the order's own
+    days; the NSCEB commentary's USD 15 bn are over five years (60 months), and so are two of
+    the summit fact sheet's sums (DoD's 270 m and 1 bn, "over five years"); the order's own
     deadlines include 1 year, 18 months and 2 years, which get months and no day count; the
     HGR Regulations' cooperation report is due 6 months after the cooperation ends (art. 26)."""
     derived = rdflib_graph(real_sources, GRAPHS + "derived")
@@ -172,5 +173,7 @@ def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
     assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24,
                       "deadline/cn-hgr-regulation-2019/art-26-six-months": 6}
     assert not set(days) & set(months)
-    assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60}
+    assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60,
+                                      "amount/wh-summit-2022/dod-tri-service-270m": 60,
+                                      "amount/wh-summit-2022/dod-bioindustrial-1bn": 60}
     assert counts("periodDays") == {}
