@@ -198,7 +198,7 @@ def test_every_external_identifier_has_a_source(real_store):
 # a public repository named with a path and a full commit. A search index's own file number
 # ("search index file 18018964791", "fs:18018964791") names no repository and is not a source.
 URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+")
-REPOSITORY_FILE = re.compile(r"\b[\w.-]+/[\w.-]+\b.*\b[\w@~,.-]+/[\w@~,./-]+\.\w+\b.*\b[0-9a-f]{40}\b", re.S)
+REPOSITORY_FILE = re.compile(r"\b[\w.-]+/[\w.-]+\b.*?\S+/\S+\.\w+.*\b[0-9a-f]{40}\b", re.S)
 GITHUB = re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+/blob/([^/]+)/.+")
 INDEX_NUMBER = re.compile(r"search.index|index (file|id)|read_file|\bfs:\d|\bid \d|^\W*\d+\W*$", re.I)
 RESEARCH = Path(__file__).resolve().parent.parent / "docs" / "research"
