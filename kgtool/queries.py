@@ -228,6 +228,8 @@ def bind(query: SavedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | 
     bindings = {}
     for param in query.params:
         value = values.get(param.name, param.default)
+        if value == "today" and param.type == "date":
+            value = date.today().isoformat()  # `default=today`: the day the query runs
         if value is None:
             continue  # left unbound: the query decides what an absent parameter means
         try:

@@ -138,6 +138,7 @@ WORDS = {
     "how_issued": ("issue date", "发布日期"),
     "event": ("event", "事件"),
     "deadline_note": ("{duration} after {trigger} · due date {kind}", "{trigger}后{duration} · 截止日期{kind}"),
+    "moot": ("moot: the order was revoked on", "已无实际意义：命令撤销于"),
     "title": ("Biotechnology policy knowledge graph", "生物技术政策知识图谱"),
     "timeline_intro": (
         "Deadlines (their due dates: stated, or derived = trigger date + duration) and dated events of every "

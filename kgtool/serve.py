@@ -530,13 +530,16 @@ class Pages:
         dated, undated = [], []
         for row in run(self.site.store, saved, bind(saved, {"lang": lang})):
             text = {name: row[name].value if row[name] is not None else "" for name in
-                    ("duration", "trigger_label", "due_date_kind", "due_date", "measure_label", "trigger_date")}
+                    ("duration", "trigger_label", "due_date_kind", "due_date", "measure_label", "trigger_date",
+                     "moot", "revoked_on")}
             duration = duration_text(text["duration"], lang) or text["duration"]
             kind = saved.values.get("due_date_kind", {}).get(text["due_date_kind"], {}).get(lang, text["due_date_kind"])
             note = UI[lang]["deadline_note"].format(duration=duration, trigger=text["trigger_label"], kind=kind)
+            if text["moot"]:
+                note += f" · {UI[lang]['moot']} {text['revoked_on']}"
             when = parse_date(text["due_date"])
             item = Item(when, text["measure_label"], self.site.href(row["measure"].value), "deadline",
-                        parse_date(text["trigger_date"]), note)
+                        parse_date(text["trigger_date"]), note, moot=bool(text["moot"]))
             (dated if when else undated).append(item)
         return dated, undated
 

@@ -24,6 +24,7 @@ class Item:
     kind: str                  # "deadline", or the kind of event or document
     start: date | None = None  # a deadline's trigger date
     note: str = ""
+    moot: bool = False         # a task of a revoked order, not due before the revocation
 
 
 @dataclass

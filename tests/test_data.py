@@ -151,7 +151,9 @@ def test_key_fact(real_store, fact):
 def test_due_dates_are_derived_never_stated_by_a_source(real_store):
     """2022-09-12 + 200/240/180 days, counted by hand; the 120-day plan has no date.
     With the order's own text (tests/test_primary_sources.py) also + 90, 120 and 280 days,
-    1 year, 18 months (the store writes P1Y6M) and 2 years; its deadlines counted from a receipt have no date."""
+    1 year, 18 months (the store writes P1Y6M) and 2 years; its deadlines counted from a receipt have no date.
+    And OMB's first list of biotechnology companies of concern (Goodwin's alert of 2025-12-23):
+    one year from the FY2026 NDAA's signing on 2025-12-18."""
     rows = real_store.query(f"""{PREFIXES} SELECT ?dur ?due WHERE {{
         GRAPH {DERIVED} {{ ?d bpo:derivedDueDate ?due }} GRAPH {EO} {{ ?d bpo:duration ?dur }} }}""", use_default_graph_as_union=True)
     assert {(r["dur"].value, r["due"].value) for r in rows} == {
@@ -161,7 +163,7 @@ def test_due_dates_are_derived_never_stated_by_a_source(real_store):
     assert {(r["dur"].value, r["due"].value) for r in rows} == {
         ("P90D", "2022-12-11"), ("P120D", "2023-01-10"), ("P180D", "2023-03-11"), ("P200D", "2023-03-31"),
         ("P240D", "2023-05-10"), ("P280D", "2023-06-19"), ("P1Y", "2023-09-12"), ("P1Y6M", "2024-03-12"),
-        ("P2Y", "2024-09-12")}
+        ("P2Y", "2024-09-12"), ("P1Y", "2026-12-18")}
     assert not ask(real_store, "GRAPH ?g { ?d bpo:derivedDueDate ?due } FILTER(?g != " + DERIVED + ")")
     assert not ask(real_store, "?d bpo:statedDueDate ?due")
 

@@ -191,3 +191,57 @@ def test_a_language_parameter_rejects_what_is_not_a_language():
     query = find_query(QUERIES, "money")
     with pytest.raises(QueryError):
         bind(query, {"lang": 'en" } #'})
+
+
+# ---------------------------------------------------------------- lifecycle: status and moot tasks
+
+REVOKING_ORDER = """@prefix bpo: <https://w3id.org/biopolicy/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/biopolicy/graph/sources/example-revoking-order>
+    prov:wasDerivedFrom <https://w3id.org/biopolicy/id/document/example-revoking-order> .
+<https://w3id.org/biopolicy/id/document/example-revoking-order> a bpo:ExecutiveOrder ;
+    rdfs:label "Example revoking order (fictional)"@en , "示例撤销令（虚构）"@zh .
+<https://w3id.org/biopolicy/id/event/example-order-revocation> a bpo:Revocation ;
+    rdfs:label "Revocation of the Example Order"@en , "示例命令被撤销"@zh ;
+    dcterms:date "2024-01-01"^^xsd:date ;
+    bpo:affects <https://w3id.org/biopolicy/id/document/example-order> ;
+    bpo:effectedBy <https://w3id.org/biopolicy/id/document/example-revoking-order> ;
+    dcterms:source <https://w3id.org/biopolicy/id/document/example-revoking-order> .
+"""
+
+
+def test_tasks_of_a_revoked_order_are_moot_unless_due_before_the_revocation(mini_copy):
+    """The fictional order's tasks fall due 2023-03-31 (200 days from its signing), 2024-02-29
+    (a month after a receipt on 2024-01-31) and on an unknown day; revoked on 2024-01-01,
+    only the first was due while the order stood."""
+    from kgtool.derive import add_derived_graph
+    from kgtool.namespaces import Project
+    from kgtool.sources import load_sources
+    from kgtool.store import load
+
+    (mini_copy / "sources" / "example-revoking-order.ttl").write_text(REVOKING_ORDER, encoding="utf-8")
+    sources = load_sources(Project.at(REPO, mini_copy))
+    add_derived_graph(sources)
+    _, rows = answer(load(sources), "deadline-timeline", {"lang": "en"})
+    got = {(r["measure"].removeprefix(BP), r["due_date"], r["revoked_on"], r["moot"]) for r in rows}
+    assert got == {("measure/example-order-assessment", "2023-03-31", "2024-01-01", ""),
+                   ("measure/example-order-plan", "2024-02-29", "2024-01-01", "moot"),
+                   ("measure/example-order-review", "", "2024-01-01", "moot")}
+    store = load(sources)
+    status = {(r["document"].removeprefix(BP), r["status"], r["since"], r["source_label"])
+              for r in answer(store, "document-status", {"date": "2024-06-01"})[1]}
+    assert status == {("document/example-order", "revoked", "2024-01-01", "Example revoking order (fictional)")}
+    # the day before, nothing: the fictional signing states no prov:generated
+    assert answer(store, "document-status", {"date": "2023-12-31"})[1] == []
+
+
+def test_a_date_parameter_defaults_to_the_day_the_query_runs():
+    from datetime import date
+
+    query = find_query(QUERIES, "document-status")
+    assert bind(query, {})["date"].value == date.today().isoformat()
+    assert bind(query, {"date": "today"})["date"].value == date.today().isoformat()
+    assert bind(query, {"date": "2024-01-01"})["date"].value == "2024-01-01"
