@@ -171,7 +171,9 @@ def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
         "deadline/eo-14081-commentary/risk-mitigation-plan": 120,
         "deadline/eo-14081-commentary/biomanufacturing-strategy": 180}
     assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24,
-                      "deadline/cn-hgr-regulation-2019/art-26-six-months": 6}
+                      "deadline/cn-hgr-regulation-2019/art-26-six-months": 6,
+                      # Goodwin's alert of 2025-12-23: OMB's first list within one year of the NDAA's enactment
+                      "deadline/ndaa-fy2026/one-year-after-enactment": 12}
     assert not set(days) & set(months)
     assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60,
                                       "amount/wh-summit-2022/dod-tri-service-270m": 60,
