@@ -172,8 +172,14 @@ def test_real_durations_are_counted_as_the_sources_state_them(real_sources):
         "deadline/eo-14081-commentary/biomanufacturing-strategy": 180}
     assert months == {"deadline/eo-14081/p1y": 12, "deadline/eo-14081/p18m": 18, "deadline/eo-14081/p2y": 24,
                       "deadline/cn-hgr-regulation-2019/art-26-six-months": 6,
-                      # Goodwin's alert of 2025-12-23: OMB's first list within one year of the NDAA's enactment
-                      "deadline/ndaa-fy2026/one-year-after-enactment": 12}
+                      # Goodwin's alerts: OMB's first list within one year of the NDAA's enactment,
+                      # the FAR revision one year after OMB's guidance
+                      "deadline/ndaa-fy2026/one-year-after-enactment": 12,
+                      "deadline/ndaa-fy2026/one-year-after-guidance": 12}
+    # and 180, 60, 90 days for the other stages
+    assert {k: v for k, v in days.items() if k.startswith("deadline/ndaa-fy2026/")} == {
+        "deadline/ndaa-fy2026/180-days-after-list": 180, "deadline/ndaa-fy2026/60-days-after-far": 60,
+        "deadline/ndaa-fy2026/90-days-after-far": 90}
     assert not set(days) & set(months)
     assert counts("periodMonths") == {"amount/nsceb-commentary/congress-15bn": 60,
                                       "amount/wh-summit-2022/dod-tri-service-270m": 60,
