@@ -338,6 +338,10 @@ def test_timeline_shows_deadlines_and_events(server, browser):
     assert any(link.endswith("/id/event/wh-biotech-summit-2022") for link in links["2022-09-14"])
     for day in ("2023-03-11", "2023-03-31", "2023-05-10"):
         assert any("/id/measure/" in link for link in links[day])
+    # EO 14081 was revoked on 2025-03-14: its tasks due in 2023 stand, those with no due date are moot
+    assert all("moot" not in (item.get_attribute("class") or "") for item in items if item.get_attribute("data-date") < "2025-03-14")
+    moot = browser.find_elements(By.CSS_SELECTOR, "li.moot")
+    assert moot and all("moot: the order was revoked on 2025-03-14" in li.text for li in moot)
     screenshot(browser, "timeline")
     browser.get(server + "/timeline?lang=zh")
     assert "白宫生物技术和生物制造峰会" in by_id(browser, "timeline").text
