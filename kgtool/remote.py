@@ -346,27 +346,38 @@ def push(store: ox.Store, endpoint: Endpoint, expected: dict[str, int], prefix: 
     names = {server_name(g, prefix): n for g, n in expected.items()}
     graphs = dict(zip(expected, names))  # release name -> server name
     began = time.perf_counter()
-    staged, sent = graphs, None
+    staged, sent, changed = graphs, None, list(names)  # the standard way replaces every graph
     drop_leftovers(endpoint, list(names))
     if endpoint.server != "standard" and endpoint.graph_store and endpoint.user is None:
         # The counts the Oxigraph path starts from; the answer also says which server it is.
         there = retrying(endpoint, f"counting graphs at {endpoint.query}", lambda: graph_counts(endpoint, list(names)))
         if endpoint.is_oxigraph():
-            staged, sent = oxigraph_load(store, endpoint, graphs, names, there)
+            staged, sent, changed = oxigraph_load(store, endpoint, graphs, names, there)
     if staged:
         stage_and_swap(store, endpoint, staged, names, size)
     found = retrying(endpoint, f"counting graphs at {endpoint.query}", lambda: graph_counts(endpoint, list(names)))
     wrong = [f"<{g}> has {found[g]} triples, expected {n}" for g, n in names.items() if found[g] != n]
     if wrong:
         raise RemoteError(f"after loading into {endpoint.update}: " + "; ".join(wrong))
-    log(f"{sum(found.values())} triples in {len(found)} graphs replaced and counted "
-        f"in {time.perf_counter() - began:.2f} s")
+    log(f"{what_changed(changed, bool(staged), len(names))}; {sum(found.values())} triples in {len(found)} "
+        f"graphs counted in {time.perf_counter() - began:.2f} s")
     warnings = altered_literals(store, endpoint, staged) if staged else []
     if sent:
         warnings += literal_warnings(endpoint, sent, kept_literals(endpoint, sent, list(names)))
     for warning in warnings:
         print(f"kgtool: warning: {warning}", file=sys.stderr, flush=True)
     return found
+
+
+def what_changed(changed: list[str], staged: bool, total: int) -> str:
+    """What a load did, in words that stay true: the Oxigraph path knows which graphs
+    differed, the standard way replaces every graph whether it differed or not."""
+    if not changed:
+        return f"unchanged: all {total} graphs were as in the release, nothing was written"
+    if staged:
+        return f"{len(changed)} of {total} graphs replaced whole"
+    unchanged = f", {total - len(changed)} unchanged" if len(changed) < total else ""
+    return f"{len(changed)} of {total} graphs written in one transaction{unchanged}"
 
 
 def stage_and_swap(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], names: dict[str, int],
@@ -620,18 +631,21 @@ def update_text(store: ox.Store, changes: list[Change], names: dict[str, int], s
 
 
 def oxigraph_load(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], names: dict[str, int],
-                  there: dict[str, int]) -> tuple[dict[str, str], dict[str, set[str]]]:
+                  there: dict[str, int]) -> tuple[dict[str, str], dict[str, set[str]], list[str]]:
     """Bring the server's graphs to the release in one request (see the module's text).
-    Returns the graphs left to the standard way (a change past UPDATE_LIMIT), and the typed
-    literals sent. Each attempt starts from what the server holds, so one that fails or
-    whose answer is lost can be repeated."""
+    Returns the graphs left to the standard way (a change past UPDATE_LIMIT), the typed
+    literals sent, and the server names of the graphs that differed (none: the server held
+    the release already). Each attempt starts from what the server holds, so one that fails
+    or whose answer is lost can be repeated."""
     session = Session(endpoint)
     first = [there]
     sent: dict[str, set[str]] = {}
+    changed: list[str] = []
 
     def attempt():
         sent.clear()
         changes = differences(store, endpoint, graphs, names, first.pop() if first else session.counts(list(names)))
+        changed[:] = [change.name for change in changes]
         if not changes:
             return {}
         if not any(change.remove or change.drop for change in changes):
@@ -649,7 +663,7 @@ def oxigraph_load(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], n
         staged = retrying(endpoint, f"loading {len(names)} graphs at {endpoint.graph_store}", attempt)
     finally:
         session.close()
-    return staged, sent
+    return staged, sent, changed
 
 
 # Literals the store kept or changed ----------------------------------------------------

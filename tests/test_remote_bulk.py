@@ -185,7 +185,7 @@ def test_a_first_load_is_one_nquads_request_without_temporary_graphs(oxigraph_al
     same_everywhere(oxigraph_alone, mini_store)
 
 
-def test_a_reload_writes_only_what_changed_in_one_update(oxigraph_alone, mini_store, monkeypatch):
+def test_a_reload_writes_only_what_changed_in_one_update(oxigraph_alone, mini_store, monkeypatch, capsys):
     server = oxigraph_alone
     remote.push(mini_store, remote.Endpoint(server.query, server.update, server.graph_store),
                 triples_per_graph(mini_store))
@@ -198,15 +198,19 @@ def test_a_reload_writes_only_what_changed_in_one_update(oxigraph_alone, mini_st
                     ox.NamedNode(graphs[1]))
     changed.add(added)
     requests = Requests(monkeypatch)
+    capsys.readouterr()
     remote.push(changed, remote.Endpoint(server.query, server.update, server.graph_store), triples_per_graph(changed))
     [(method, url, body)] = requests.writes()
     assert (method, url) == ("POST", server.update)
     assert body.count(b"GRAPH <") == 2 and b"DROP" not in body  # the ontology's blank nodes are the same
     assert str(ox.Triple(dropped.subject, dropped.predicate, dropped.object)).encode() in body
     same_everywhere(server, changed)
+    total = len(triples_per_graph(changed))
+    assert f"[remote] 2 of {total} graphs written in one transaction, {total - 2} unchanged;" in capsys.readouterr().err
     requests.made.clear()
     remote.push(changed, remote.Endpoint(server.query, server.update, server.graph_store), triples_per_graph(changed))
-    assert requests.writes() == []  # nothing changed: nothing written
+    assert requests.writes() == []  # nothing changed: nothing written, and the log says so
+    assert f"[remote] unchanged: all {total} graphs were as in the release" in capsys.readouterr().err
 
 
 def test_a_graph_whose_blank_nodes_changed_is_replaced_whole(oxigraph_alone, mini_store, monkeypatch):
