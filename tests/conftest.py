@@ -92,3 +92,38 @@ def virtuoso_server(tmp_path_factory):
         pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource; .ci/run does)")
     with servers.virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
         yield server
+
+
+# The real release, loaded once into each server by `kgtool load` -----------------------
+
+def kgtool(*args, data=None):
+    """The kgtool command on this repository (its data/, or `data`), output captured."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "kgtool"
+    root = ["--root", str(REPO)] + (["--data", str(data)] if data else [])
+    return subprocess.run([str(script), *root, *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def real_store_dir(real_sources, tmp_path_factory):
+    """The release as `kgtool build --store` writes it, so `load --store` skips validation."""
+    from kgtool.store import load
+
+    path = tmp_path_factory.mktemp("release") / "store"
+    load(real_sources, path)
+    return path
+
+
+LOAD_STDERR: dict[str, str] = {}  # what `kgtool load` printed into `loaded`, by kind of server
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
+def loaded(request, real_store_dir):
+    """A server holding the real release (data/ of this repository), loaded by `kgtool load`."""
+    server = request.getfixturevalue(f"{request.param}_server")
+    done = kgtool("load", "--store", str(real_store_dir), *server.load_args())
+    assert done.returncode == 0, done.stderr
+    LOAD_STDERR[server.kind] = done.stderr
+    return server

@@ -7,11 +7,8 @@ kgtool.remote, and compared with the embedded store that `kgtool build` makes.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -24,9 +21,8 @@ from kgtool.queries import bind, catalogue, format_results, run
 from kgtool.store import load, triples_per_graph
 
 import servers
-from conftest import GRAPHS, MINI_DATA, REPO
+from conftest import GRAPHS, LOAD_STDERR, MINI_DATA, REPO, kgtool
 
-SERVERS = ["oxigraph", "virtuoso"]
 DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 
 # Where Virtuoso 7.2.5 answers a saved query differently, each a Virtuoso bug (the embedded
@@ -45,12 +41,6 @@ DURATION_BUG = ("Virtuoso stores xsd:duration as a number (P200D -> 1.728e+07 se
 def known_difference(request, server: servers.Server, name: str) -> None:
     if server.kind == "virtuoso" and name in VIRTUOSO_DIFFERS:
         request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DIFFERS[name]))
-
-
-def kgtool(*args, data=None):
-    script = Path(sys.executable).parent / "kgtool"
-    root = ["--root", str(REPO)] + (["--data", str(data)] if data else [])
-    return subprocess.run([str(script), *root, *args], capture_output=True, text=True)
 
 
 # Reading a server back, independently of kgtool.remote ---------------------------------
@@ -118,28 +108,7 @@ def rows(results, sets: set[str] = frozenset()) -> tuple[list[str], list[tuple]]
     return names, [tuple(cell(n, s[n]) for n in names) for s in results]
 
 
-# The real release, loaded once into each server ----------------------------------------
-
-@pytest.fixture(scope="session")
-def real_store_dir(real_sources, tmp_path_factory):
-    """The release as `kgtool build --store` writes it, so `load --store` skips validation."""
-    path = tmp_path_factory.mktemp("release") / "store"
-    load(real_sources, path)
-    return path
-
-
-@pytest.fixture(scope="session", params=SERVERS)
-def loaded(request, real_store_dir):
-    """A server holding the real release (data/ of this repository), loaded by `kgtool load`."""
-    server = request.getfixturevalue(f"{request.param}_server")
-    done = kgtool("load", "--store", str(real_store_dir), *server.load_args())
-    assert done.returncode == 0, done.stderr
-    LOAD_STDERR[server.kind] = done.stderr
-    return server
-
-
-LOAD_STDERR: dict[str, str] = {}  # what `kgtool load` printed, by kind of server
-
+# The real release, loaded once into each server (conftest.py, `loaded`) ---------------
 
 def endpoint(server: servers.Server, **options) -> remote.Endpoint:
     return remote.Endpoint(server.query, server.update, server.graph_store, server.user, server.password, **options)
