@@ -81,7 +81,9 @@ def cmd_query(args) -> int:
 
         if args.store:
             raise UserError("give --endpoint or --store, not both")
-        data, cut = answer(remote.run(endpoint(args), query, bindings, args.allow_service), args)
+        target = endpoint(args)
+        remote.check_union_default_graph(target)
+        data, cut = answer(remote.run(target, query, bindings, args.allow_service), args)
     else:
         data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args), args)
     if cut:
@@ -119,12 +121,16 @@ def endpoint(args):
 
 
 def cmd_load(args) -> int:
+    """Load the release, then check that the store's default graph is the union of its
+    graphs (kgtool/remote.py, check_union_default_graph, says why after)."""
     from .build import release_store
-    from .remote import push
+    from .remote import check_union_default_graph, push
     from .store import triples_per_graph
 
     store = open_store(args) if args.store else release_store(project(args), owl=not args.no_owl)
-    push(store, endpoint(args), triples_per_graph(store), args.graph_prefix, args.chunk_triples)
+    target = endpoint(args)
+    loaded = push(store, target, triples_per_graph(store), args.graph_prefix, args.chunk_triples)
+    check_union_default_graph(target, loaded)
     return 0
 
 

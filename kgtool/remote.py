@@ -1,5 +1,7 @@
 """Everything that talks to another server: pushing the release's named graphs into a
-triple store, and running saved queries on a remote SPARQL endpoint.
+triple store, running saved queries on a remote SPARQL endpoint, and asking whether that
+store's default graph is the union of its named graphs, which the saved queries read
+(`check_union_default_graph`).
 
 Loading never leaves a graph half-written, and never leaves a release half-swapped.
 
@@ -44,7 +46,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_IRI
+from .namespaces import GRAPH_IRI, OWL
 from .store import as_quads
 
 N_TRIPLES = "application/n-triples"
@@ -746,6 +748,57 @@ def literal_warnings(endpoint: Endpoint, local: dict[str, set[str]], remote: dic
                         f"<{datatype}> literals on loading ({example}; {why}); saved queries that read "
                         f"them answer differently there than on the release")
     return warnings
+
+
+# The default graph ---------------------------------------------------------------------
+#
+# The saved queries name no graph: they read the default graph, which must be the union of
+# the named graphs the release is loaded into. A store where it is not (a stock `oxigraph
+# serve`) answers every one of them with no rows, and exit 0. So `kgtool load` and `kgtool
+# query --endpoint` ask once whether it is, and stop if it is plainly not.
+
+NOT_IN_DEFAULT_GRAPH = (f"SELECT ?ontology ?g WHERE {{ GRAPH ?g {{ ?ontology a <{OWL}Ontology> }} "
+                        f"FILTER NOT EXISTS {{ ?ontology a <{OWL}Ontology> }} }} LIMIT 1")
+
+
+def union_setting(endpoint: Endpoint) -> str:
+    """How to make the default graph the union: for an Oxigraph server (its `Server`
+    header says so), its flag; for any other, the settings known to be right."""
+    if any(header.startswith("Oxigraph/") for header in endpoint._server_headers):
+        return "restart it as `oxigraph serve --union-default-graph` (on the same --location its graphs stay)"
+    return ("make it so (Oxigraph: `oxigraph serve --union-default-graph`; Jena Fuseki: `tdb2:unionDefaultGraph "
+            "true` on a TDB2 dataset, `tdb:unionDefaultGraph true` on TDB1; another store: see its documentation)")
+
+
+def check_union_default_graph(endpoint: Endpoint, loaded: dict[str, int] | None = None) -> None:
+    """Raise RemoteError, naming the store's setting, when its default graph is plainly not
+    the union of its named graphs; `loaded`: the counts `push` returned, when it ran first.
+
+    One cheap query: an `owl:Ontology` triple that is in a named graph but not in the
+    default graph (an index lookup; a SELECT, as Virtuoso 7 answers an ASK in JSON as a
+    table). Every release has such a triple in its ontology graph, whatever --graph-prefix
+    names that graph, and the test holds whatever else the default graph has. A store with
+    no ontology in any named graph (empty, or holding other data) passes: it tells nothing.
+
+    `kgtool load` asks after loading, as only then is a triple known to be there: on an
+    empty store nothing can be told before, and writing a probe triple would be a write of
+    its own. The load is complete and counted by then; the error says so, and that what is
+    missing is the store's setting."""
+    data = retrying(endpoint, f"checking the default graph at {endpoint.query}",
+                    lambda: form(endpoint, endpoint.query, "query", NOT_IN_DEFAULT_GRAPH,
+                                 "application/sparql-results+json"))
+    rows = results_json(data, endpoint.query).get("results", {}).get("bindings", [])
+    if not rows:
+        return
+    seen = f"<{rows[0].get('ontology', {}).get('value')}> is in graph <{rows[0].get('g', {}).get('value')}>"
+    if loaded is None:
+        raise RemoteError(f"the default graph of the store at {endpoint.query} is not the union of its named "
+                          f"graphs ({seen}, not in the default graph), so the saved queries would find nothing "
+                          f"there; {union_setting(endpoint)}")
+    raise RemoteError(f"the release is loaded into {endpoint.update} ({sum(loaded.values())} triples in "
+                      f"{len(loaded)} graphs, counted), but the store's default graph is not the union of its "
+                      f"named graphs, so queries that name no graph (every saved query) find none of it; "
+                      f"{union_setting(endpoint)}")
 
 
 # Queries -------------------------------------------------------------------------------

@@ -115,13 +115,14 @@ def _beside_python(name: str) -> str | None:
 
 
 @contextmanager
-def oxigraph(directory: Path):
+def oxigraph(directory: Path, union: bool = True):
     """`oxigraph serve` with the default graph as the union of all graphs (what the saved
-    queries read)."""
+    queries read), or with `union=False` as it starts without the flag: a default graph of
+    its own, empty."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [oxigraph_command(), "serve", "--location", str(directory / "db"),
-               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+               "--bind", f"127.0.0.1:{port}"] + ["--union-default-graph"] * union
     with running(command, f"{base}/query?query=ASK%7B%7D", directory / "oxigraph.log") as process:
         yield Server(f"{base}/query", f"{base}/update", f"{base}/store", process)
 

@@ -244,10 +244,56 @@ def test_query_command_prints_the_same_as_locally_in_every_format(loaded, real_s
 
 
 def test_loading_again_replaces_each_graph_whole(loaded, real_store_dir, real_store):
+    """Oxigraph: every graph compared, none written, and load says so; Virtuoso: every graph
+    staged and replaced whole, as the standard way does."""
     done = kgtool("load", "--store", str(real_store_dir), "--chunk-triples", "50", *loaded.load_args())
     assert done.returncode == 0, done.stderr
     assert server_counts(loaded) == triples_per_graph(real_store)
-    assert done.stderr.count("triples staged") == len(triples_per_graph(real_store))
+    graphs = len(triples_per_graph(real_store))
+    assert done.stderr.count("triples staged") == graphs
+    said = {"oxigraph": f"unchanged: all {graphs} graphs", "virtuoso": f"{graphs} of {graphs} graphs replaced whole"}
+    assert f"[remote] {said[loaded.kind]}" in done.stderr, done.stderr
+
+
+# A store whose default graph is not the union of its graphs -----------------------------
+
+def test_a_stock_oxigraph_server_stops_load_and_query_with_the_flag_to_set(tmp_path):
+    """Started without --union-default-graph, Oxigraph's default graph is one of its own,
+    empty, so every saved query would answer no rows. `kgtool load` loads, counts, then
+    says so in one line; `kgtool query --endpoint` says so before running the query.
+    Restarted with the flag on the same directory, the store answers as the embedded one."""
+    embedded = kgtool("query", "documents-overview", "--format", "csv", data=MINI_DATA)
+    assert embedded.returncode == 0 and embedded.stdout.count("\n") > 1, embedded.stderr
+    with servers.oxigraph(tmp_path, union=False) as server:
+        done = kgtool("load", "--no-owl", *server.load_args(), data=MINI_DATA)
+        assert done.returncode == 2
+        [error] = [line for line in done.stderr.splitlines() if line.startswith("kgtool: error:")]
+        assert error.startswith(f"kgtool: error: the release is loaded into {server.update} (") \
+            and "but the store's default graph is not the union of its named graphs" in error
+        assert error.endswith("restart it as `oxigraph serve --union-default-graph` (on the same --location its graphs stay)")
+        loaded_counts = server_counts(server)
+        assert sum(loaded_counts.values()) > 0 and f"({sum(loaded_counts.values())} triples in " in error
+        asked = kgtool("query", "documents-overview", "--format", "csv", "--endpoint", server.query, data=MINI_DATA)
+        assert asked.returncode == 2 and asked.stdout == ""
+        assert asked.stderr.startswith(f"kgtool: error: the default graph of the store at {server.query} is not "
+                                       "the union of its named graphs") and asked.stderr.count("\n") == 1
+        assert "`oxigraph serve --union-default-graph`" in asked.stderr
+    with servers.oxigraph(tmp_path) as again:
+        assert server_counts(again) == loaded_counts
+        asked = kgtool("query", "documents-overview", "--format", "csv", "--endpoint", again.query, data=MINI_DATA)
+        assert asked.returncode == 0, asked.stderr
+        assert asked.stdout == embedded.stdout
+
+
+def test_the_setting_named_is_the_servers_own_when_its_header_says_which():
+    endpoint = remote.Endpoint("http://127.0.0.1:1/query")
+    endpoint._server_headers = ["Oxigraph/0.5.13"]
+    assert "`oxigraph serve --union-default-graph`" in remote.union_setting(endpoint)
+    assert "Fuseki" not in remote.union_setting(endpoint)
+    endpoint._server_headers = ["Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"]
+    named = remote.union_setting(endpoint)
+    assert "`oxigraph serve --union-default-graph`" in named and "`tdb2:unionDefaultGraph true`" in named
+    assert "`tdb:unionDefaultGraph true`" in named and "see its documentation" in named
 
 
 # Failures ------------------------------------------------------------------------------
@@ -363,7 +409,8 @@ def test_an_unreachable_endpoint_is_a_clear_error():
     url = f"http://127.0.0.1:{servers.free_port()}/query"
     done = kgtool("query", "documents-overview", "--endpoint", url, "--retries", "0")
     assert done.returncode == 2
-    assert done.stderr.startswith("kgtool: error: query at " + url)
+    assert done.stderr.startswith("kgtool: error: checking the default graph at " + url)
+    assert done.stderr.count("\n") == 1
     done = kgtool("load", "--endpoint", url, "--store", "/nonexistent")
     assert done.returncode == 2 and "no store at /nonexistent" in done.stderr
 
