@@ -122,7 +122,8 @@ def endpoint(args):
 
 def cmd_load(args) -> int:
     """Load the release, then check that the store's default graph is the union of its
-    graphs (kgtool/remote.py, check_union_default_graph, says why after)."""
+    graphs (after, as only then is a triple of ours known to be there: see
+    remote.check_union_default_graph)."""
     from .build import release_store
     from .remote import check_union_default_graph, push
     from .store import triples_per_graph
