@@ -31,7 +31,7 @@ def saved_queries(root: Path, only: str | None = None):
     for query in queries.catalogue(Path(root) / "queries"):
         if re.search(r"\bSERVICE\b", query.text, re.I) or (only and query.name != only):
             continue
-        bindings = queries.bind(query, {})
+        bindings = queries.bind(query, (getattr(query, "examples", None) or [{}])[0])  # a required parameter's example
         prepare = getattr(queries, "prepare", None)
         yield query, bindings, prepare(query, bindings) if prepare else queries.with_values_block(query.text, bindings)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from .limits import Limits
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
-EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
+EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
 
 
 class UserError(Exception):
@@ -39,8 +39,16 @@ def open_store(args):
 
 
 def write_output(data: bytes, output: str | None) -> None:
+    """To stdout, or to the file --output names: written beside it and renamed, so that a
+    failed write leaves no partial file (and an older one as it was)."""
     if output:
-        Path(output).write_bytes(data)
+        path = Path(output)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -76,6 +84,8 @@ def cmd_query(args) -> int:
     check_read_only(query)  # refuses SPARQL Update before anything else reads the text
     bindings = bind(query, values)
     prepare(query, bindings, args.allow_service)  # refuses a SERVICE call that --allow-service does not name
+    if args.store:
+        warn_if_stale(args)
     if args.endpoint:
         from . import remote
 
@@ -89,8 +99,37 @@ def cmd_query(args) -> int:
     if cut:
         print(f"kgtool: warning: only the first {args.max_rows} rows are shown (--max-rows); the query matched more",
               file=sys.stderr)
-    write_output(data, None)
+    write_output(data, args.output)
     return 0
+
+
+def warn_if_stale(args) -> None:
+    """One line on stderr when the store at --store is older than the files it was built
+    from: a graph's file changed, was added or removed since `build --store` wrote it (its
+    manifest has each file's SHA-256; a file is read only if it is newer than the manifest)."""
+    import hashlib
+
+    from .sources import SourceError, source_files
+    from .store import MANIFEST, read_manifest
+
+    manifest = read_manifest(Path(args.store))
+    if manifest is None:
+        return
+    try:
+        files = dict(source_files(project(args)))
+    except (SourceError, OSError):  # no project files here: nothing to compare with
+        return
+    written = (Path(args.store) / MANIFEST).stat().st_mtime
+    recorded = manifest["inputs"]
+    changed = sorted(set(recorded) ^ set(files)) + [
+        name for name, path in files.items() if name in recorded and path.stat().st_mtime > written
+        and hashlib.sha256(path.read_bytes()).hexdigest() != recorded[name]]
+    if changed:
+        from .namespaces import compact
+
+        print(f"kgtool: warning: the store {args.store} is older than the data ({len(changed)} graph(s) changed since "
+              f"it was written, e.g. {compact(changed[0])}); `kgtool build --store {args.store}` updates it",
+              file=sys.stderr)
 
 
 def answer(results, args) -> tuple[bytes, bool]:
@@ -161,9 +200,15 @@ def cmd_queries(args) -> int:
         print(f"{query.name}: {query.title}")
         if "question" in query.header:
             print(f"    {query.header['question']}")
+        alternatives = {name: group for group in query.one_of for name in group}
         for p in query.params:
-            default = f" (default {p.default})" if p.default is not None else ""
-            print(f"    --param {p.name}=<{p.type}>{default}  {p.description}")
+            if p.name in alternatives:
+                need = f" (required: this or {' or '.join(n for n in alternatives[p.name] if n != p.name)})"
+            else:
+                need = f" (default {p.default})" if p.default is not None else " (optional)" if p.optional else " (required)"
+            print(f"    --param {p.name}=<{p.type}>{need}  {p.description}")
+        for example in query.examples:
+            print(f"    example: kgtool query {query.name} " + " ".join(f"--param {n}={v}" for n, v in example.items()))
     return 0
 
 
@@ -204,11 +249,12 @@ SERVE_LIMITS = [  # kgtool serve's options for the fields of Limits (docs/safety
 
 
 def cmd_serve(args) -> int:
-    from .serve import serve
+    from .serve import listening_socket, serve
 
     chosen = {flag[2:].replace("-", "_") for flag, *_ in SERVE_LIMITS}
     limits = Limits(allowed_services=args.allow_service, **{name: getattr(args, name) for name in chosen})
-    serve(open_store(args), project(args), args.host, args.port, limits)
+    sock = listening_socket(args.host, args.port)  # a busy port is told before the data is read
+    serve(open_store(args), project(args), sock, limits)
     return 0
 
 
@@ -216,12 +262,16 @@ def cmd_serve(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="kgtool", description="Build, validate, query and export the biopolicy knowledge graph.")
-    main.add_argument("--root", default=".", help="project directory (holds ontology/, shapes/, data/, queries/); default: .")
-    main.add_argument("--data", help="data directory to use instead of ROOT/data")
+    main.add_argument("--version", action=PrintVersion, nargs=0, help="print kgtool's version and exit")
+    project_options(main, ".", None)
+    # the same options after the command (`kgtool validate --data DIR`); SUPPRESS keeps
+    # a value given before the command when none is given after it
+    after = argparse.ArgumentParser(add_help=False)
+    project_options(after, argparse.SUPPRESS, argparse.SUPPRESS)
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, function, help):
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(name, help=help, description=help, parents=[after])
         sub.set_defaults(function=function)
         return sub
 
@@ -240,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("query", metavar="NAME|FILE.rq")
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a parameter (repeatable)")
     query.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    query.add_argument("--lang", help="short for --param lang=LANG (e.g. en, zh)")
+    query.add_argument("--lang", help="short for --param lang=LANG: en or zh, the languages of the labels")
+    query.add_argument("--output", metavar="FILE", help="write here instead of stdout (nothing is written if the query fails)")
     store_option(query)
     remote_options(query)
     query.add_argument("--allow-service", action="append", default=[], metavar="URL",
@@ -282,6 +333,25 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-service", action="append", default=[], metavar="URL",
                        help="let SPARQL queries call SERVICE <URL> (repeatable); any other SERVICE call is refused")
     return main
+
+
+class PrintVersion(argparse.Action):
+    """`--version`: the installed package's version, read from its metadata only when asked
+    (so that other commands do not pay for it)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"kgtool {version('kgtool')}")
+        except PackageNotFoundError:
+            print("kgtool (not installed: no package metadata)")
+        parser.exit()
+
+
+def project_options(parser: argparse.ArgumentParser, root, data) -> None:
+    parser.add_argument("--root", default=root, help="project directory (holds ontology/, shapes/, data/, queries/); default: .")
+    parser.add_argument("--data", default=data, help="data directory to use instead of ROOT/data")
 
 
 def remote_options(sub, required: bool = False) -> None:

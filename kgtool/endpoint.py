@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .queries import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, to_iri
+from .queries import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, syntax_message, to_iri
 from .limits import Limits
 from .worker import TimeLimit, WorkerDied, call
 
@@ -196,7 +196,7 @@ def evaluate(store: ox.Store, text: str, args: dict, limits: Limits) -> Answer:
     try:
         results = store.query(text, **args)
     except SyntaxError as error:
-        raise Refused(400, f"query does not parse: {error}") from None
+        raise Refused(400, f"query does not parse: {syntax_message(text, error)}") from None
     except (OSError, ValueError, TypeError) as error:
         raise Refused(400, f"query failed: {error}") from None
     if isinstance(results, ox.QueryBoolean):

@@ -1,5 +1,6 @@
 """Release files (conventions.md, "Release files"): the dataset in N-Quads, TriG and
-JSON-LD (named graphs kept) and the union of all graphs as one Turtle graph."""
+JSON-LD (named graphs kept) and the union of all graphs as one Turtle graph (`kgtool export`
+also writes that union as N-Triples); and the Turtle of a CONSTRUCT query's answer."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ MAX_KIND_PREFIXES = 100
 OUR_IRI = re.compile(rb"<(" + re.escape(BP_IRI.encode()) + rb"[^>]*/)[^/>]*>")
 
 
-def release_prefixes(store: ox.Store, nquads: bytes | None = None) -> dict[str, str]:
+def release_prefixes(store: ox.Store | None, nquads: bytes | None = None) -> dict[str, str]:
     """The known prefixes plus one per kind of resource (`agency:` for `bp:agency/`), so
     that Turtle and TriG read `agency:x` rather than `bp:agency\\/x`: the kinds with the
     most distinct resources, found in the N-Quads text (`nquads`: sorted_nquads(store), if
@@ -61,12 +62,18 @@ def release_prefixes(store: ox.Store, nquads: bytes | None = None) -> dict[str, 
     return prefixes
 
 
+def prefix_part(text: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The leading `@prefix` lines of Turtle or TriG, and the other lines."""
+    lines = text.split(b"\n")
+    count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+    return lines[:count], lines[count:]
+
+
 def sorted_prefix_lines(text: bytes) -> bytes:
     """The leading `@prefix` lines in alphabetical order: Oxigraph writes them in the
     order of a hash map, which changes from run to run."""
-    lines = text.split(b"\n")
-    count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
-    return b"\n".join(sorted(lines[:count]) + lines[count:])
+    head, body = prefix_part(text)
+    return b"\n".join(sorted(head) + body)
 
 
 def sorted_nquads(store: ox.Store) -> bytes:
@@ -82,6 +89,22 @@ def sorted_nquads(store: ox.Store) -> bytes:
     return b"".join(chunks) + b"".join(line + b"\n" for line in sorted(default))
 
 
+# A prefixed name in the Turtle text, found once strings and IRIs are blanked out.
+PREFIXED = re.compile(rb"(?<![\w.\-:])([A-Za-z][\w.\-]*)?:(?=[\w%\\])")
+STRING_OR_IRI = re.compile(rb'"(?:[^"\\\n]|\\.)*"|<[^>\s]*>')
+
+
+def turtle(triples) -> bytes:
+    """Triples (the answer of a CONSTRUCT or DESCRIBE query) as Turtle that a person reads:
+    our resources by kind (`agency:x`, never `bp:agency\\/x`), and `@prefix` lines for only
+    the prefixes the text uses, in alphabetical order."""
+    triples = list(triples)
+    prefixes = release_prefixes(None, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    head, body = prefix_part(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    used = {m.group(1) or b"" for m in PREFIXED.finditer(STRING_OR_IRI.sub(b" ", b"\n".join(body)))}
+    return b"\n".join(sorted(line for line in head if line.split()[1][:-1] in used) + body)
+
+
 def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None, nquads: bytes | None = None) -> bytes:
     """The store in one release format (`prefixes`: release_prefixes(store), `nquads`:
     sorted_nquads(store), if known). The dataset formats are written from the sorted
@@ -94,6 +117,8 @@ def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None,
         return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     if fmt == "nquads":
         return nquads
+    if fmt == "ntriples":
+        return union_ntriples(store, nquads)
     quads = ox.parse(input=nquads, format=ox.RdfFormat.N_QUADS)
     if fmt == "trig":
         return sorted_prefix_lines(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))

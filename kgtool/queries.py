@@ -4,6 +4,7 @@ terms (never pasted into query text), and formatting of the answers."""
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import itertools
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .export import turtle
 from .namespaces import PREFIXES, compact
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -37,6 +39,13 @@ class Param:
     default: str | None
     description: str
     cls: str | None = None  # an iri parameter's class (`class=bpo:Country`): the forms offer its instances
+    optional: bool = False  # `optional`: may be left out on purpose, the query then answers for every value
+
+    @property
+    def required(self) -> bool:
+        """A parameter without a default must be given, unless the header says `optional`
+        (or names it in a `one-of` line: SavedQuery.required)."""
+        return self.default is None and not self.optional
 
     def label(self, lang: str) -> str:
         """The description in a page's language: `English | 中文` gives each its part."""
@@ -54,6 +63,14 @@ class SavedQuery:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {lang: title}
     hidden: dict[str, str | None] = field(default_factory=dict)      # IRI column -> the column it links
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # column -> code -> {lang: text}
+    one_of: list[tuple[str, ...]] = field(default_factory=list)  # `#+ one-of: a b`: give a or b (or both)
+    examples: list[dict[str, str]] = field(default_factory=list)  # `#+ example: a=x b=y`: values that answer
+
+    def required(self) -> list[tuple[str, ...]]:
+        """What a run must be given: each tuple lists parameters of which at least one needs
+        a value (a required parameter alone, or the names of a `one-of` line)."""
+        grouped = {name for group in self.one_of for name in group}
+        return [(p.name,) for p in self.params if p.required and p.name not in grouped] + self.one_of
 
     @property
     def title(self) -> str:
@@ -78,16 +95,16 @@ class SavedQuery:
 # Catalogue -----------------------------------------------------------------------------
 
 def parse_param(line: str, path: Path) -> Param:
-    """`NAME TYPE [default=VALUE] [class=CLASS] description` (conventions.md, "Saved queries")."""
+    """`NAME TYPE [default=VALUE] [class=CLASS] [optional] description` (conventions.md, "Saved queries")."""
     words = line.split(None, 2)
     if len(words) < 2 or words[1] not in CONVERTERS:
-        raise QueryError(f"{path}: bad param line {line!r}: want `NAME TYPE [default=VALUE] [class=CLASS] description` "
-                         f"with TYPE one of {', '.join(CONVERTERS)}")
+        raise QueryError(f"{path}: bad param line {line!r}: want `NAME TYPE [default=VALUE] [class=CLASS] [optional] "
+                         f"description` with TYPE one of {', '.join(CONVERTERS)}")
     rest = words[2] if len(words) == 3 else ""
     options = {}
-    while rest.startswith(("default=", "class=")):
-        key, _, rest = rest.partition("=")
-        options[key], _, rest = rest.partition(" ")
+    while rest.startswith(("default=", "class=", "optional ")) or rest == "optional":
+        key, _, rest = rest.partition(" ")
+        name, _, options[name] = key.partition("=")
         rest = rest.lstrip()
     cls = options.get("class")
     if cls is not None:
@@ -95,7 +112,7 @@ def parse_param(line: str, path: Path) -> Param:
             cls = to_iri(cls).value
         except ValueError as error:
             raise QueryError(f"{path}: param {words[0]}: class={cls}: {error}") from None
-    return Param(words[0].lstrip("?"), words[1], options.get("default"), rest.strip(), cls)
+    return Param(words[0].lstrip("?"), words[1], options.get("default"), rest.strip(), cls, "optional" in options)
 
 
 def bilingual(text: str, where: str) -> dict[str, str]:
@@ -134,13 +151,32 @@ def read_query(path: Path) -> SavedQuery:
         if not line.startswith("#+"):
             continue
         key, _, value = line[2:].partition(":")
-        if key.strip() == "param":
-            query.params.append(parse_param(value.strip(), path))
-        elif key.strip() in ("column", "hidden", "value"):
-            read_column_line(query, key.strip(), value.strip(), f"{path}:{number}")
+        key, value = key.strip(), value.strip()
+        if key == "param":
+            query.params.append(parse_param(value, path))
+        elif key in ("column", "hidden", "value"):
+            read_column_line(query, key, value, f"{path}:{number}")
+        elif key == "one-of":
+            query.one_of.append(tuple(name.lstrip("?") for name in value.split()))
+        elif key == "example":
+            query.examples.append(parse_assignments(value.split(), f"{path}:{number}: example"))
         else:
-            query.header[key.strip()] = value.strip()
+            query.header[key] = value
+    check_header(query)
     return query
+
+
+def check_header(query: SavedQuery) -> None:
+    """A `one-of` line names parameters without a default; an example names parameters."""
+    declared = {p.name: p for p in query.params}
+    for group in query.one_of:
+        if len(group) < 2 or not all(name in declared and declared[name].required for name in group):
+            raise QueryError(f"{query.path}: `one-of: {' '.join(group)}` wants two or more of its parameters "
+                             "that have neither a default nor `optional`")
+    for example in query.examples:
+        unknown = sorted(set(example) - set(declared))
+        if unknown:
+            raise QueryError(f"{query.path}: the example names {', '.join(unknown)}, not a parameter of the query")
 
 
 def catalogue(queries_dir: Path) -> list[SavedQuery]:
@@ -148,20 +184,23 @@ def catalogue(queries_dir: Path) -> list[SavedQuery]:
 
 
 def find_query(queries_dir: Path, name_or_file: str) -> SavedQuery:
-    """A saved query by name (`timeline`) or any query file by path (`my.rq`)."""
+    """A saved query by name (`timeline`) or any query file by path (`my.rq`); a name that
+    is not one gets the closest names as a suggestion."""
     if name_or_file.endswith(".rq"):
         return read_query(Path(name_or_file))
     path = Path(queries_dir) / f"{name_or_file}.rq"
     if not path.is_file():
-        known = ", ".join(q.name for q in catalogue(queries_dir)) or "none"
-        raise QueryError(f"no saved query {name_or_file!r} in {queries_dir} (known: {known})")
+        names = [p.stem for p in sorted(Path(queries_dir).glob("*.rq"))]
+        close = difflib.get_close_matches(name_or_file, names, n=3)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "`kgtool queries` lists them"
+        raise QueryError(f"no saved query {name_or_file!r}; {hint}")
     return read_query(path)
 
 
 # Parameters ----------------------------------------------------------------------------
 
 IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*")
+LANGUAGES = ("en", "zh")  # the languages of the data's labels (and of the pages, render.LANGS)
 INTEGER = re.compile(r"[+-]?\d+")
 DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -181,8 +220,9 @@ def to_iri(value: str) -> ox.NamedNode:
 
 
 def to_language(value: str) -> ox.Literal:
-    if not LANGUAGE_TAG.fullmatch(value):
-        raise ValueError("not a BCP 47 language tag (e.g. en, zh, zh-Hans)")
+    """One of the languages the data has labels in: any other tag would only give fallbacks."""
+    if value not in LANGUAGES:
+        raise ValueError(f"not a language the labels are in; give {' or '.join(LANGUAGES)}")
     return ox.Literal(value)
 
 
@@ -206,20 +246,22 @@ CONVERTERS = {
 }
 
 
-def parse_assignments(pairs: list[str]) -> dict[str, str]:
-    """`--param name=value` options into a dict; the value may hold any character."""
+def parse_assignments(pairs: list[str], where: str = "--param") -> dict[str, str]:
+    """`--param name=value` options (or the words of an `example` line) into a dict; the
+    value may hold any character."""
     values = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise QueryError(f"--param wants NAME=VALUE, got {pair!r}")
+            raise QueryError(f"{where} wants NAME=VALUE, got {pair!r}")
         values[name.lstrip("?")] = value
     return values
 
 
 def bind(query: SavedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
-    """Check each value against its declared type and turn it into an RDF term; a parameter
-    with neither a value nor a default stays unbound."""
+    """Check each value against its declared type and turn it into an RDF term. A required
+    parameter left out is an error (unbound, it would match everything); an optional one
+    stays unbound, and the query answers for every value."""
     declared = {p.name: p for p in query.params}
     unknown = set(values) - set(declared)
     if unknown:
@@ -231,11 +273,15 @@ def bind(query: SavedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | 
         if value == "today" and param.type == "date":
             value = date.today().isoformat()  # `default=today`: the day the query runs
         if value is None:
-            continue  # left unbound: the query decides what an absent parameter means
+            continue  # optional, or the other one of a `one-of` pair
         try:
             bindings[param.name] = CONVERTERS[param.type](value)
         except ValueError as error:
             raise QueryError(f"parameter {param.name}={value!r}: {error}") from None
+    missing = [group for group in query.required() if not any(name in values for name in group)]
+    if missing:
+        needs = " and ".join(" or ".join(f"--param {name}=..." for name in group) for group in missing)
+        raise QueryError(f"query {query.name} needs {needs}")
     return bindings
 
 
@@ -467,7 +513,58 @@ def run(store: ox.Store, query: SavedQuery, bindings: dict, allowed_services: li
     try:
         return store.query(text, use_default_graph_as_union=True)
     except SyntaxError as error:
-        raise QueryError(f"{query.path}: {error}") from None
+        raise QueryError(f"{query.path}: {syntax_message(query.text, error)}") from None
+
+
+# Syntax errors -------------------------------------------------------------------------
+#
+# pyoxigraph's message lists every token it would have taken, Unicode ranges included
+# (`error at 1:31: expected one of Prefix not found, ['%'], ['-' | '0' ..= '9' | ...`),
+# and never says which prefix is missing. So kgtool looks for the undeclared prefix
+# itself, and otherwise keeps the words and drops the character classes.
+
+PREFIXED_NAME = re.compile(r"(?<![\w.\-?$:])([A-Za-z][\w.\-]*)?:")
+DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.\-]*)?:", re.I)
+CHARACTER_CLASS = re.compile(r"\[[^\]]*\],?\s*")
+NOT_FOUND = re.compile(r"Prefix not found,?\s*")
+
+
+def code_only(text: str) -> str:
+    """The text with comments, strings and IRIs blanked out (offsets kept)."""
+    return "".join(" " * len(m.group()) if m.lastgroup in ("comment", "string", "iri") else m.group()
+                   for m in TOKEN.finditer(text))
+
+
+def undeclared_prefix(text: str) -> tuple[str, int] | None:
+    """The first prefix that the query uses in a prefixed name but never declares, and
+    where it is used."""
+    code = code_only(text)
+    declared = {m.group(1) or "" for m in DECLARATION.finditer(code)}
+    for match in PREFIXED_NAME.finditer(code):
+        if (match.group(1) or "") not in declared:
+            return (match.group(1) or ""), match.start()
+    return None
+
+
+def syntax_message(text: str, error: SyntaxError) -> str:
+    """pyoxigraph's syntax error in one line: `line:col: what`, an undeclared prefix by
+    name. The position is found again on `text` itself (the query as written: the VALUES
+    block of the parameters moves the lines), parsed on an empty store; a SELECT or
+    CONSTRUCT there is not evaluated until read."""
+    undeclared = undeclared_prefix(text)
+    if undeclared:
+        prefix, at = undeclared
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        known = f" (add `PREFIX {prefix}: <{PREFIXES[prefix]}>`)" if prefix in PREFIXES else ""
+        return f"{line}:{column}: prefix '{prefix}:' is not declared{known}"
+    try:
+        ox.Store().query(text)
+    except SyntaxError as own:
+        error = own
+    where, _, what = str(error).partition(": ")
+    what = NOT_FOUND.sub("", CHARACTER_CLASS.sub("", " ".join(what.split()))).strip(" ,")
+    return f"{where.removeprefix('error at ')}: {what or 'syntax error'}"
 
 
 def capped(results, max_rows: int):
@@ -520,9 +617,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def format_results(results, fmt: str) -> bytes:
-    """SELECT/ASK answers as a table or in a SPARQL results format; CONSTRUCT as Turtle."""
+    """SELECT/ASK answers as a table or in a SPARQL results format; CONSTRUCT and DESCRIBE
+    as Turtle (export.turtle)."""
     if isinstance(results, (ox.QueryTriples, list)):  # a list: triples that `capped` kept
-        return ox.serialize(results, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        return turtle(results)
     if fmt != "table":
         data = results.serialize(format=RESULT_FORMATS[fmt])
         return data if data.endswith(b"\n") else data + b"\n"

@@ -13,7 +13,9 @@ Form values are bound by kgtool.queries (bind, then run), never pasted into quer
 
 from __future__ import annotations
 
+import errno
 import re
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -660,10 +662,34 @@ def app(store: ox.Store, project: Project, limits: Limits | None = None) -> Star
     ])
 
 
-def serve(store: ox.Store, project: Project, host: str, port: int, limits: Limits) -> None:
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before the data is read and the address printed, so that
+    a busy port is one line (OSError: `kgtool: error: ...`) instead of uvicorn's report.
+    SO_REUSEADDR as uvicorn sets it: a port left in TIME_WAIT is free, one that a server
+    listens on is not."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise OSError(f"port {port} on {host} is in use (--port to choose another)") from None
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return sock
+
+
+def serve(store: ox.Store, project: Project, sock: socket.socket, limits: Limits) -> None:
+    """Serve on the bound socket (listening_socket) until Ctrl-C."""
     import uvicorn
 
     web = app(store, project, limits)
-    print(f"[serve] http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql; Ctrl-C stops)",
+    host, port = sock.getsockname()[:2]
+    address = f"[{host}]" if ":" in host else host
+    print(f"[serve] http://{address}:{port}/  (SPARQL endpoint: http://{address}:{port}/sparql; Ctrl-C stops)",
           file=sys.stderr, flush=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(web, log_level="warning")).run(sockets=[sock])

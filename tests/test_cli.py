@@ -127,3 +127,99 @@ def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
     assert exit_.value.code == 0 and "usage: kgtool" in capsys.readouterr().out
+
+
+def installed_kgtool(*args, cwd=None):
+    """The console script with exactly these arguments (no --root/--data added)."""
+    script = Path(sys.executable).parent / "kgtool"
+    return subprocess.run([str(script), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    done = installed_kgtool("--version")
+    assert done.returncode == 0 and done.stdout == f"kgtool {version('kgtool')}\n"
+    timed = subprocess.run([sys.executable, "-X", "importtime", "-m", "kgtool.cli", "--version"], capture_output=True, text=True)
+    assert "| kgtool\n" in timed.stderr and "rdflib" not in timed.stderr  # the import report is there, without rdflib
+
+
+def test_root_and_data_may_follow_the_command(tmp_path, capsys):
+    done = installed_kgtool("validate", "--no-owl", "--data", str(MINI_DATA), cwd=REPO)
+    assert done.returncode == 0 and "conforms" in done.stdout
+    # given after the command, they win over the ones before it
+    wrong = ["--root", str(tmp_path), "--data", str(tmp_path / "absent")]
+    assert main([*wrong, "query", str(TEST_QUERIES / "lead-of.rq"), "--root", str(REPO), "--data", str(MINI_DATA),
+                 "--param", "agent=bp:agency/example-agency", "--format", "csv"]) == 0
+    assert "example-order-assessment" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("query, says", [
+    (str(TEST_QUERIES / "lead-of.rq"), "query lead-of needs --param agent=..."),
+    ("provenance", "query provenance needs --param entity=... or --param name=..."),
+    ("documents-overveiw", "no saved query 'documents-overveiw'; did you mean 'documents-overview'?"),
+])
+def test_a_missing_parameter_or_a_mistyped_name_is_one_line(capsys, query, says):
+    assert main([*GLOBAL, "query", query]) == 2
+    assert capsys.readouterr().err == f"kgtool: error: {says}\n"
+
+
+@pytest.mark.parametrize("option", [["--lang", "fr"], ["--param", "lang=fr"]])
+def test_only_the_languages_of_the_labels_are_taken(capsys, option):
+    assert main([*GLOBAL, "query", str(TEST_QUERIES / "deadlines.rq"), *option]) == 2
+    assert capsys.readouterr().err == "kgtool: error: parameter lang='fr': not a language the labels are in; give en or zh\n"
+
+
+def test_a_syntax_error_in_a_query_file_is_one_line_naming_the_prefix(tmp_path, capsys):
+    path = tmp_path / "bad.rq"
+    path.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?x WHERE {\n  ?x a bpo:Measure ; rdfs:label ?l }\n")
+    assert main([*GLOBAL, "query", str(path)]) == 2
+    assert capsys.readouterr().err == (f"kgtool: error: {path}: 3:8: prefix 'bpo:' is not declared "
+                                       "(add `PREFIX bpo: <https://w3id.org/biopolicy/ontology#>`)\n")
+
+
+def test_query_warns_when_the_store_is_older_than_the_data(mini_copy, tmp_path, capsys):
+    import os
+
+    store = tmp_path / "store"
+    options = ["--root", str(REPO), "--data", str(mini_copy)]
+    assert main([*options, "build", "--no-owl", "--out", str(tmp_path / "dist"), "--store", str(store)]) == 0
+    capsys.readouterr()
+    query = [*options, "query", str(TEST_QUERIES / "deadlines.rq"), "--store", str(store), "--format", "csv"]
+    order = mini_copy / "sources" / "example-order.ttl"
+    later = (store / "kgtool-build.json").stat().st_mtime + 10
+    os.utime(order, (later, later))  # newer, the same bytes: not stale
+    assert main(query) == 0 and capsys.readouterr().err == ""
+    order.write_text(order.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    os.utime(order, (later, later))
+    assert main(query) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"kgtool: warning: the store {store} is older than the data")
+    assert "graph:sources/example-order" in err
+
+
+def test_query_output_is_written_whole_or_not_at_all(tmp_path, capsys):
+    out = tmp_path / "answer.csv"
+    assert main([*GLOBAL, "query", str(TEST_QUERIES / "deadlines.rq"), "--format", "csv", "--output", str(out)]) == 0
+    assert capsys.readouterr().out == "" and len(out.read_text().splitlines()) == 4
+    assert main([*GLOBAL, "query", str(TEST_QUERIES / "lead-of.rq"), "--output", str(out)]) == 2
+    assert len(out.read_text().splitlines()) == 4  # the failed query left the earlier answer alone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.csv"]
+
+
+def test_export_ntriples(tmp_path):
+    out = tmp_path / "all.nt"
+    assert main([*GLOBAL, "export", "--format", "ntriples", "--output", str(out)]) == 0
+    assert len(Graph().parse(out, format="nt")) == len(out.read_text().splitlines()) > 0
+
+
+def test_serve_on_a_busy_port_is_one_line_before_any_address(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = installed_kgtool("--root", str(REPO), "--data", str(MINI_DATA), "serve", "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr == f"kgtool: error: port {port} on 127.0.0.1 is in use (--port to choose another)\n"

@@ -37,3 +37,14 @@ def test_prefixes_are_sorted_and_do_not_depend_on_the_order_of_loading(mini_stor
     assert names == sorted(names) and len(names) > 5
     assert names == [line.split()[1] for line in serialize(reversed_store, fmt).decode().splitlines()
                      if line.startswith("@prefix")]
+
+
+def test_ntriples_is_the_union_of_all_graphs_each_triple_once(mini_sources, mini_store):
+    text = serialize(mini_store, "ntriples")
+    union = Graph().parse(data=text, format="nt")
+    lines = text.splitlines()
+    assert len(lines) == len(set(lines)) == len(union)
+    plain = {t for name in mini_sources.files for t in rdflib_graph(mini_sources, name)
+             if not any(type(term).__name__ == "BNode" for term in t)}
+    assert plain <= set(union)
+    assert len(lines) == len({(q.subject, q.predicate, q.object) for q in mini_store})  # each triple once

@@ -23,6 +23,50 @@ def test_header_and_params_are_read():
     assert query.header["question"] == "Which measures does this body lead?"
     assert [(p.name, p.type, p.default) for p in query.params] == [("agent", "iri", None), ("lang", "language", "en")]
     assert query.params[1].description == "Language of the labels"
+    assert query.required() == [("agent",)] and not query.params[0].optional
+
+
+def header_query(tmp_path, *lines: str) -> SavedQuery:
+    path = tmp_path / "q.rq"
+    path.write_text("\n".join(lines) + "\nSELECT * WHERE { ?s ?p ?o } ORDER BY ?s\n", encoding="utf-8")
+    return read_query(path)
+
+
+def test_a_parameter_without_a_default_is_required(tmp_path):
+    query = header_query(tmp_path, "#+ param: thing iri  The thing", "#+ param: lang language default=en  Labels")
+    with pytest.raises(QueryError, match=r"^query q needs --param thing=\.\.\.$"):
+        bind(query, {"lang": "zh"})
+    assert bind(query, {"thing": "bp:agency/x"})["thing"] == ox.NamedNode(BP + "agency/x")
+
+
+def test_an_optional_parameter_may_be_left_out(tmp_path):
+    query = header_query(tmp_path, "#+ param: item iri optional  Every item if not given",
+                         "#+ param: since date optional default=2024-01-01  A day")
+    assert [(p.name, p.optional, p.default, p.description) for p in query.params] == [
+        ("item", True, None, "Every item if not given"), ("since", True, "2024-01-01", "A day")]
+    assert query.required() == [] and set(bind(query, {})) == {"since"}
+
+
+def test_one_of_wants_either_parameter(tmp_path):
+    query = header_query(tmp_path, "#+ param: entity iri  An entity", "#+ param: name literal  Its name",
+                         "#+ one-of: entity name", "#+ example: name=国防部", "#+ example: entity=bp:agency/us-dod name=x")
+    assert query.required() == [("entity", "name")]
+    with pytest.raises(QueryError, match=r"^query q needs --param entity=\.\.\. or --param name=\.\.\.$"):
+        bind(query, {})
+    assert bind(query, {"name": "x"}) == {"name": ox.Literal("x")}
+    assert query.examples == [{"name": "国防部"}, {"entity": "bp:agency/us-dod", "name": "x"}]
+
+
+@pytest.mark.parametrize("lines, says", [
+    (["#+ param: a iri  A", "#+ one-of: a"], "two or more"),
+    (["#+ param: a iri  A", "#+ param: b iri default=bp:x  B", "#+ one-of: a b"], "neither a default"),
+    (["#+ param: a iri  A", "#+ one-of: a c"], "one-of: a c"),
+    (["#+ param: a iri  A", "#+ example: b=1"], "the example names b"),
+    (["#+ param: a iri  A", "#+ example: a"], "example wants NAME=VALUE"),
+])
+def test_a_wrong_one_of_or_example_line_is_named(tmp_path, lines, says):
+    with pytest.raises(QueryError, match=says):
+        header_query(tmp_path, *lines)
 
 
 def test_every_saved_query_of_the_project_has_a_title_and_valid_params():
@@ -31,15 +75,17 @@ def test_every_saved_query_of_the_project_has_a_title_and_valid_params():
     assert all("title" in q.header for q in queries)
 
 
-def test_unknown_query_lists_the_known_ones():
-    with pytest.raises(QueryError, match="lead-of"):
-        find_query(TEST_QUERIES, "no-such-query")
+def test_a_mistyped_query_name_gets_the_closest_names():
+    with pytest.raises(QueryError, match=r"^no saved query 'lead-off'; did you mean 'lead-of'\?$"):
+        find_query(TEST_QUERIES, "lead-off")
+    with pytest.raises(QueryError, match=r"^no saved query 'zzz'; `kgtool queries` lists them$"):
+        find_query(TEST_QUERIES, "zzz")
 
 
 @pytest.mark.parametrize("type_, value, term", [
     ("iri", "bp:agency/x", ox.NamedNode(BP + "agency/x")),
     ("iri", "<https://example.org/a#b>", ox.NamedNode("https://example.org/a#b")),
-    ("language", "zh-Hans", ox.Literal("zh-Hans")),
+    ("language", "zh", ox.Literal("zh")),
     ("integer", "-42", ox.Literal("-42", datatype=ox.NamedNode(XSD + "integer"))),
     ("decimal", "3.50", ox.Literal("3.50", datatype=ox.NamedNode(XSD + "decimal"))),
     ("date", "2024-02-29", ox.Literal("2024-02-29", datatype=ox.NamedNode(XSD + "date"))),
@@ -53,7 +99,7 @@ def test_values_become_typed_terms(type_, value, term):
 
 @pytest.mark.parametrize("type_, value", [
     ("iri", "not an iri"), ("iri", "https://e.org/a b"), ("iri", "http://e.org/<x>"),
-    ("language", "english!"), ("language", "e"), ("integer", "4.2"), ("decimal", "1e3"),
+    ("language", "english!"), ("language", "fr"), ("language", "zh-Hans"), ("integer", "4.2"), ("decimal", "1e3"),
     ("date", "2023-02-29"), ("date", "12/01/2024"),
 ])
 def test_values_of_the_wrong_type_are_refused_by_name(type_, value):
@@ -161,3 +207,38 @@ def test_service_named_by_an_unbound_variable_is_refused():
     query = SavedQuery("q", Path("q.rq"), "SELECT * WHERE { SERVICE ?somewhere { ?s ?p ?o } }")
     with pytest.raises(QueryError, match="must be an IRI"):
         prepare(query, {}, ["http://a.example/sparql"])
+
+
+@pytest.mark.parametrize("text, says", [
+    ("SELECT * WHERE {\n  ?s bpo:x ?o }", "2:6: prefix 'bpo:' is not declared (add `PREFIX bpo: <https://w3id.org/biopolicy/ontology#>`)"),
+    ('PREFIX ex: <http://e/>\nSELECT * WHERE { ?s ex:p "a"^^xsd:string . ?s ex:q "bpo:x" }', "2:31: prefix 'xsd:' is not declared"),
+    ("SELECT * WHERE { ?s nope:p ?o }", "1:21: prefix 'nope:' is not declared"),
+    ("SELECT * WHERE { ?s ?p ?o ", '1:27: expected one of ",", ".", ";", "{", "{|", "}", "~"'),
+])
+def test_a_syntax_error_is_one_short_line_naming_an_undeclared_prefix(text, says):
+    from kgtool.queries import syntax_message
+
+    with pytest.raises(SyntaxError) as error:
+        ox.Store().query(text)
+    message = syntax_message(text, error.value)
+    assert message.startswith(says) and "\n" not in message and "\\u{" not in message
+
+
+def test_a_syntax_error_is_placed_in_the_file_as_written(tmp_path):
+    """The parameters' VALUES block moves the lines of the text that runs; the error names
+    the line of the file."""
+    path = tmp_path / "bad.rq"
+    path.write_text("#+ param: lang language default=en  L\nSELECT * WHERE {\n  ?s ?p ?lang .\n  ?s ?p ?o ?o }\n")
+    query = read_query(path)
+    with pytest.raises(QueryError) as error:
+        run(ox.Store(), query, bind(query, {}))
+    assert str(error.value).startswith(f"{path}: 5:1: expected one of GRAPH")
+
+
+def test_construct_answers_as_turtle_with_only_the_prefixes_it_uses(mini_store):
+    query = SavedQuery("c", Path("c.rq"), "PREFIX bpo: <https://w3id.org/biopolicy/ontology#>\n"
+                       "CONSTRUCT { ?m bpo:leadAgent ?a } WHERE { ?m bpo:leadAgent ?a }")
+    text = format_results(run(mini_store, query, {}), "table").decode()
+    assert "\\/" not in text and "measure:example-order-assessment bpo:leadAgent agency:example-agency" in text
+    declared = sorted(line.split()[1] for line in text.splitlines() if line.startswith("@prefix"))
+    assert declared == ["agency:", "bpo:", "measure:"]

@@ -168,7 +168,7 @@ def query_cases():
 @pytest.mark.parametrize("query, lang", list(query_cases()))
 def test_saved_query_answers_as_on_the_embedded_store(loaded, real_store, query, lang, request):
     known_difference(request, loaded, query.name)
-    bindings = bind(query, {"lang": lang})
+    bindings = bind(query, {**(query.examples[0] if query.examples else {}), "lang": lang})
     names, want = rows(run(real_store, query, bindings), set_columns(query.text))
     got_names, got = rows(remote.run(endpoint(loaded), query, bindings), set_columns(query.text))
     assert got_names == names

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import fnmatch
 import re
@@ -130,10 +131,20 @@ def test_every_saved_query_has_a_documented_header():
         assert "ORDER BY" in text, f"{query.name} must order its rows"
 
 
+def test_every_required_parameter_has_an_example():
+    """`#+ example:` lines give every required parameter (one of each `one-of` group) a
+    value, so that each query can be run, and shown, with values from the data."""
+    for query in catalogue(QUERIES):
+        if query.required():
+            assert query.examples, f"{query.name} needs an `#+ example:` line"
+        for example in query.examples:
+            bind(query, example)  # a missing required value, or a value of the wrong type, fails here
+
+
 @pytest.mark.parametrize("query", LOCAL_QUERIES, ids=lambda q: q.name)
 def test_every_saved_query_answers_in_every_format_and_both_languages(real_store, query):
-    params = {"entity": BP + "agency/us-dod"} if query.name == "provenance" else {}
-    for lang in ("en", "zh"):
+    """Run with each example (or the defaults), in each language."""
+    for params, lang in itertools.product(query.examples or [{}], ("en", "zh")):
         bindings = bind(query, {**params, "lang": lang})
         as_json = json.loads(format_results(run(real_store, query, bindings), "json"))
         rows = as_json["results"]["bindings"]

@@ -186,6 +186,15 @@ def test_service_is_refused(server, witness):
 def test_bad_query_is_a_400(server):
     status, _, body = http(f"{server}/sparql?{urllib.parse.urlencode({'query': 'SELEKT nothing'})}")
     assert status == 400 and body
+    status, _, body = http(f"{server}/sparql?{urllib.parse.urlencode({'query': 'SELECT * WHERE { ?s bpo:x ?o }'})}")
+    assert status == 400 and b"1:21: prefix 'bpo:' is not declared" in body and b"\\u{" not in body
+
+
+def test_a_saved_query_without_its_required_parameter_is_a_400(server):
+    status, _, body = http(f"{server}/query/provenance?lang=en&entity=&name=")
+    assert status == 400 and b"query provenance needs --param entity=... or --param name=..." in body
+    status, _, body = http(f"{server}/query/provenance.csv?lang=en&entity=bp:agency/us-dod")
+    assert status == 200 and b"graph/reference/agencies" in body
 
 
 # The endpoint's parts, without a server ------------------------------------------------
