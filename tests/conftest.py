@@ -3,6 +3,7 @@ fictional example graph in tests/fixtures/mini/data."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,25 @@ def real_store(real_sources):
     return load(real_sources)
 
 
+# What some tests need from the machine ---------------------------------------------------
+
+def require(present: bool, what: str, variable: str) -> None:
+    """Skip a test whose tool is missing, saying what to install; fail it instead where
+    `variable` is set, as .ci/run sets it, so that CI never passes without running it."""
+    if present:
+        return
+    if os.environ.get(variable):
+        pytest.fail(f"{what} ({variable} is set)")
+    pytest.skip(what)
+
+
+@pytest.fixture
+def java() -> None:
+    """For a test that runs the OWL reasoner (HermiT, which owlready2 starts with `java`)."""
+    require(shutil.which("java") is not None, "Java is needed for HermiT (apt-get install default-jre-headless)",
+            "KGTOOL_REQUIRE_JAVA")
+
+
 # Real triple stores (tests/servers.py), started once per session and always stopped ----
 
 @pytest.fixture(scope="session")
@@ -82,14 +102,10 @@ def oxigraph_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def virtuoso_server(tmp_path_factory):
-    import os
-
     import servers
 
-    if not servers.virtuoso_available():
-        if os.environ.get("KGTOOL_REQUIRE_SERVERS"):
-            pytest.fail("virtuoso-t is not installed (apt-get install virtuoso-opensource)")
-        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    require(servers.virtuoso_available(), "virtuoso-t is not installed (apt-get install virtuoso-opensource; .ci/run does)",
+            "KGTOOL_REQUIRE_SERVERS")
     with servers.virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
         yield server
 

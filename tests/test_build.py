@@ -231,7 +231,7 @@ def test_an_incremental_build_after_a_series_of_edits_equals_a_full_build(mini_c
     assert b"Example Bureau" not in incremental
 
 
-def test_an_unchanged_reasoner_input_is_not_reasoned_again(mini_copy, tmp_path):
+def test_an_unchanged_reasoner_input_is_not_reasoned_again(mini_copy, tmp_path, java):
     args = ["build", "--out", str(tmp_path / "dist"), "--store", str(tmp_path / "store")]
     first = kgtool(*args, data=mini_copy)
     assert first.returncode == 0 and "[validate: OWL] done" in first.stderr

@@ -55,7 +55,7 @@ def test_failed_build_writes_nothing_and_validate_locates_the_problem(mini_copy,
     assert "bp:measure/example-order-plan  bpo:leadAgent  [kgtool:dangling-reference]" in checked.stdout
 
 
-def test_validate_exits_0_on_the_fixture():
+def test_validate_exits_0_on_the_fixture(java):
     done = kgtool("validate")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "conforms" in done.stdout

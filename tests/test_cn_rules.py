@@ -188,7 +188,7 @@ def test_no_summary_or_measure_label_copies_a_sentence_of_the_text(real_store, g
     commas or stops) of 12 or more characters of the text. Titles, headings and the names of
     classes of parties are names, which may be quoted."""
     if not MIRROR.is_dir():
-        pytest.skip("the LawRefBook/Laws mirror is not on this machine")
+        pytest.skip(f"the texts of the laws are not on this machine (a git mirror of LawRefBook/Laws at {MIRROR})")
     text = subprocess.run(["git", "-C", str(MIRROR), "show", "HEAD:" + TEXTS[graph]], capture_output=True, text=True, check=True).stdout
     clauses = {c for c in re.split(r"[，。；：\s]", text) if len(c) >= 12}
     rows = real_store.query(f"""PREFIX bpo: <https://w3id.org/biopolicy/ontology#>

@@ -47,7 +47,7 @@ def test_every_check_is_run():
                                         "duplicate-label-violation", "header-violation"}
 
 
-def test_ontology_alone_is_consistent_and_every_class_satisfiable_under_hermit():
+def test_ontology_alone_is_consistent_and_every_class_satisfiable_under_hermit(java):
     from kgtool.namespaces import ONTOLOGY_GRAPH
     from kgtool.sources import Sources
     from kgtool.validate import owl_results

@@ -37,7 +37,7 @@ def dangling_results(sources: Sources) -> list[Result]:
     return [r for r in check_results(sources) if r.rule == "kgtool:dangling-reference"]
 
 
-def test_fixture_conforms_to_the_real_shapes_and_ontology():
+def test_fixture_conforms_to_the_real_shapes_and_ontology(java):
     project = Project.at(REPO, MINI_DATA)
     sources = load_sources(project)
     add_derived_graph(sources)
@@ -70,7 +70,7 @@ def test_dangling_reference_names_file_subject_and_predicate():
     assert "bp:country/nowhere" in result.message
 
 
-def test_owl_finds_an_inconsistency_only_a_reasoner_sees():
+def test_owl_finds_an_inconsistency_only_a_reasoner_sees(java):
     # bpo:trigger has range bpo:Event, so the agency becomes an Event too: disjoint classes
     sources = sources_with({"sources/s": """
         agency:x a bpo:Agency .
@@ -80,7 +80,7 @@ def test_owl_finds_an_inconsistency_only_a_reasoner_sees():
     assert result.rule == "kgtool:owl-consistency" and result.severity == VIOLATION
 
 
-def test_owl_accepts_consistent_data_with_literals_outside_the_owl2_map():
+def test_owl_accepts_consistent_data_with_literals_outside_the_owl2_map(java):
     sources = sources_with({"sources/s": """
         deadline:d a bpo:Deadline ; bpo:duration "P1D"^^xsd:duration ; bpo:statedDueDate "2024-01-01"^^xsd:date ."""})
     assert owl_results(sources) == []
