@@ -152,7 +152,7 @@ def query_section(query) -> list[str]:
         lines += ["| parameter | type | default | description |", "| --- | --- | --- | --- |"]
         for p in query.params:
             kind = f"`{p.type}` of class `{p.cls}`" if p.cls else f"`{p.type}`"
-            default = f"`{p.default}`" if p.default is not None else "none"  # lead: "required" once params are (issue 18.2)
+            default = f"`{p.default}`" if p.default is not None else ("optional" if p.optional else "required")
             lines.append(f"| `{p.name}` | {kind} | {default} | {cell(p.description)} |")
         lines.append("")
     if query.columns:
