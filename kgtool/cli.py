@@ -81,9 +81,10 @@ def cmd_query(args) -> int:
 
         if args.store:
             raise UserError("give --endpoint or --store, not both")
-        data, cut = answer(remote.run(endpoint(args), query, bindings, args.allow_service), args)
+        data, cut = answer(remote.run(endpoint(args), query, bindings, args.allow_service), args, query)
     else:
-        data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args), args)
+        data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args, query),
+                              args)
     if cut:
         print(f"kgtool: warning: only the first {args.max_rows} rows are shown (--max-rows); the query matched more",
               file=sys.stderr)
@@ -91,11 +92,12 @@ def cmd_query(args) -> int:
     return 0
 
 
-def answer(results, args) -> tuple[bytes, bool]:
-    """The answer in --format, cut at --max-rows, and whether it was cut."""
-    from .queries import capped, format_results
+def answer(results, args, query) -> tuple[bytes, bool]:
+    """The answer in --format, cut at --max-rows, and whether it was cut; the parts of its
+    " | "-joined cells sorted."""
+    from .queries import capped, concatenated_columns, format_results
 
-    kept, cut = capped(results, args.max_rows)
+    kept, cut = capped(results, args.max_rows, concatenated_columns(query.text))
     return format_results(kept, args.format), cut
 
 
