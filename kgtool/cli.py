@@ -93,9 +93,10 @@ def cmd_query(args) -> int:
             raise UserError("give --endpoint or --store, not both")
         target = endpoint(args)
         remote.check_union_default_graph(target)
-        data, cut = answer(remote.run(target, query, bindings, args.allow_service), args)
+        data, cut = answer(remote.run(target, query, bindings, args.allow_service), args, query)
     else:
-        data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args), args)
+        data, cut = in_worker(lambda: answer(run(open_store(args), query, bindings, args.allow_service), args, query),
+                              args)
     if cut:
         print(f"kgtool: warning: only the first {args.max_rows} rows are shown (--max-rows); the query matched more",
               file=sys.stderr)
@@ -132,11 +133,12 @@ def warn_if_stale(args) -> None:
               file=sys.stderr)
 
 
-def answer(results, args) -> tuple[bytes, bool]:
-    """The answer in --format, cut at --max-rows, and whether it was cut."""
-    from .queries import capped, format_results
+def answer(results, args, query) -> tuple[bytes, bool]:
+    """The answer in --format, cut at --max-rows, and whether it was cut; the parts of its
+    " | "-joined cells sorted."""
+    from .queries import capped, concatenated_columns, format_results
 
-    kept, cut = capped(results, args.max_rows)
+    kept, cut = capped(results, args.max_rows, concatenated_columns(query.text))
     return format_results(kept, args.format), cut
 
 

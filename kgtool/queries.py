@@ -567,11 +567,41 @@ def syntax_message(text: str, error: SyntaxError) -> str:
     return f"{where.removeprefix('error at ')}: {what or 'syntax error'}"
 
 
-def capped(results, max_rows: int):
+# A `GROUP_CONCAT(...; separator=" | ")` and the column it makes (the next `AS ?name`).
+CONCATENATION = re.compile(r'GROUP_CONCAT\s*\([^;]*;\s*separator\s*=\s*" \| "\s*\).*?\bAS\s+\?(\w+)', re.I | re.S)
+
+
+def concatenated_columns(text: str) -> set[str]:
+    """The columns that a query makes with `GROUP_CONCAT(...; separator=" | ")`, read from
+    its text (comments skipped). Only these are sorted by `sorted_parts`: a plain literal
+    may hold " | " (a title in data/ does), and the header needs no line for it."""
+    code = "".join(m.group() for m in TOKEN.finditer(text) if m.lastgroup != "comment")
+    return set(CONCATENATION.findall(code))
+
+
+def sorted_parts(term):
+    """A " | "-joined cell with its parts in code-point order, as a plain string; unbound
+    when it has no parts. SPARQL's GROUP_CONCAT leaves the order of the parts to the engine,
+    and its language tag and the value of an empty group too (Oxigraph keeps the tag the
+    parts share and leaves an empty group unbound, Virtuoso drops the tag and writes ""), so
+    they are fixed here and every store gives the same cell. A part that itself holds " | "
+    is split too."""
+    if not isinstance(term, ox.Literal):
+        return term
+    return ox.Literal(" | ".join(sorted(term.value.split(" | ")))) if term.value else None
+
+
+def in_order(names: list[str], terms, concatenated: set[str]) -> list:
+    """A row's terms, those of the concatenated columns with their parts sorted."""
+    return [sorted_parts(term) if name in concatenated else term for name, term in zip(names, terms)]
+
+
+def capped(results, max_rows: int, concatenated: set[str] = frozenset()):
     """At most `max_rows` solutions (or triples) of an answer, and whether it had more;
     only that many are ever read, so a huge answer is not held in memory. The kept
     solutions are written as SPARQL TSV (terms in N-Triples syntax, which escapes tabs and
-    newlines) and read back, so every output format still comes from pyoxigraph."""
+    newlines) and read back, so every output format still comes from pyoxigraph; the
+    parts of the `concatenated` columns are sorted on the way (`sorted_parts`)."""
     if isinstance(results, ox.QueryBoolean):
         return results, False
     kept = list(itertools.islice(results, max_rows + 1))
@@ -580,7 +610,7 @@ def capped(results, max_rows: int):
         return kept[:max_rows], cut
     names = [v.value for v in results.variables]
     lines = ["\t".join(f"?{n}" for n in names)]
-    lines += ["\t".join("" if row[n] is None else str(row[n]) for n in names)
+    lines += ["\t".join("" if term is None else str(term) for term in in_order(names, row, concatenated))
               for row in kept[:max_rows]]
     return ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV), cut
 

@@ -34,12 +34,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import describe, export, void
-from .endpoint import Answer, Refused, Runner, body, handler
+from .endpoint import Answer, Refused, Row, Runner, body, handler
 from .export import RELEASE_FILES
 from .limits import Limits
 from .namespaces import BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, Project, compact
 from .outline import Part, tree
-from .queries import CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, prepare, run
+from .queries import (CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns, in_order,
+                      prepare, run)
 from .render import LANGS, UI, all_labels, date_text, duration_text, environment, internal_query, pick
 from .search import Names
 from .store import instances_per_class, triples_per_graph
@@ -207,7 +208,7 @@ class Pages:
         saved = self.site.queries.get("documents-overview")
         if saved is not None:
             results = run(self.site.store, saved, bind(saved, {"lang": lang}))
-            answer = Answer(variables=[v.value for v in results.variables], rows=list(results))
+            answer = with_sorted_parts(saved, Answer(variables=[v.value for v in results.variables], rows=list(results)))
             header, rows = self.table(saved, answer, lang, skip={"url"})  # a document's several addresses: on its page
             rows = list({tuple((c.text, c.href) for c in row): row for row in rows}.values())
         return self.render(request, "home.html", header=header, rows=rows,
@@ -243,6 +244,7 @@ class Pages:
         try:
             text = prepare(saved, bind(saved, values), self.runner.limits.allowed_services)
             answer = from_thread.run(self.runner.answer, text, {"use_default_graph_as_union": True})
+            answer = with_sorted_parts(saved, answer)
         except QueryError as error:
             return self.render(request, "query.html", 400, problem=t["query_refused"], detail=str(error), **context)
         except Refused as refusal:
@@ -431,7 +433,9 @@ class Pages:
         results = run(self.site.store, saved, bind(saved, {"lang": lang}))
         variables = [v.value for v in results.variables]
         rows = [row for row in results if row["commentary_statement"].value in statements]
-        return self.table(saved, Answer(variables=variables, rows=rows), lang) if rows else ([], [])
+        if not rows:
+            return [], []
+        return self.table(saved, with_sorted_parts(saved, Answer(variables=variables, rows=rows)), lang)
 
     def entity_parts(self, statements: list, incoming: list, lang: str) -> dict:
         """What the sources state first (one group per source document), identifiers and
@@ -579,6 +583,16 @@ def short(iri: str) -> str:
     """A prefixed name when a known prefix fits, else the IRI as it is."""
     name = compact(iri)
     return iri if name.startswith("<") else name
+
+
+def with_sorted_parts(saved: SavedQuery, answer: Answer) -> Answer:
+    """The answer of a saved query with the parts of its " | "-joined cells sorted
+    (queries.sorted_parts), as `kgtool query` prints them, for its page and its downloads."""
+    columns = concatenated_columns(saved.text)
+    if columns and not answer.graph:
+        names = {name: i for i, name in enumerate(answer.variables)}
+        answer.rows = [Row(names, tuple(in_order(answer.variables, row, columns))) for row in answer.rows]
+    return answer
 
 
 def question(query: SavedQuery, lang: str) -> str:
