@@ -64,6 +64,8 @@ WORDS = {
     "example_integer": ("a whole number such as 42", "整数，如 42"),
     "example_decimal": ("a number such as 3.5", "数字，如 3.5"),
     "example_date": ("a date such as 2024-01-31", "日期，如 2024-01-31"),
+    "give_value": ("Fill in {field} above, then run the query.", "请在上面填写{field}，然后运行查询。"),
+    "or": (" or ", "或"),
     "query_refused": ("This query could not be run with these values. Change a value above and run again.",
                       "无法用这些值运行此查询。请修改上面的值后重新运行。"),
     "too_slow": ("The query took longer than {s:g} seconds and was stopped. Choose narrower values above, or try again later.",

@@ -241,6 +241,11 @@ class Pages:
         problem = self.check_values(saved, values, lang)
         if problem:
             return self.render(request, "query.html", 400, problem=problem, **context)
+        missing = self.missing_values(saved, values, lang)
+        if missing and not dot and not any(p.name in request.query_params for p in saved.params if p.name != "lang"):
+            return self.render(request, "query.html", hint=missing, problem=None, **context)  # the form, opened
+        if missing:
+            return self.render(request, "query.html", 400, problem=missing, **context)
         try:
             text = prepare(saved, bind(saved, values), self.runner.limits.allowed_services)
             answer = from_thread.run(self.runner.answer, text, {"use_default_graph_as_union": True})
@@ -265,6 +270,16 @@ class Pages:
                 except ValueError:
                     return UI[lang]["bad_value"].format(field=param.label(lang), value=values[param.name],
                                                         example=UI[lang]["example_" + param.type])
+        return None
+
+    def missing_values(self, saved: SavedQuery, values: dict[str, str], lang: str) -> str | None:
+        """The first required parameter (or one-of group) left empty, as a sentence for the
+        page: a form opened from a link shows it as a hint, a form sent without it as a 400."""
+        labels = {p.name: p.label(lang) for p in saved.params}
+        for group in saved.required():
+            if not any(name in values for name in group):
+                fields = UI[lang]["or"].join(f"“{labels.get(name, name)}”" for name in group)
+                return UI[lang]["give_value"].format(field=fields)
         return None
 
     def downloads(self, request: Request, saved: SavedQuery) -> dict[str, str]:

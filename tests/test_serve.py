@@ -191,8 +191,15 @@ def test_bad_query_is_a_400(server):
 
 
 def test_a_saved_query_without_its_required_parameter_is_a_400(server):
+    """Sent without it: a 400 naming the fields to fill in, in the page's language; opened
+    from a link (no field sent): the form and that sentence as a hint, no answer table."""
     status, _, body = http(f"{server}/query/provenance?lang=en&entity=&name=")
-    assert status == 400 and b"query provenance needs --param entity=... or --param name=..." in body
+    assert status == 400 and 'id="problem"' in body.decode() and "Fill in “The entity to trace" in body.decode()
+    status, _, body = http(f"{server}/query/provenance?lang=zh")
+    page = body.decode()
+    assert status == 200 and 'id="hint"' in page and "请在上面填写“要追溯的实体" in page and 'id="results"' not in page
+    status, _, body = http(f"{server}/query/provenance.csv?lang=en")
+    assert status == 400
     status, _, body = http(f"{server}/query/provenance.csv?lang=en&entity=bp:agency/us-dod")
     assert status == 200 and b"graph/reference/agencies" in body
 
