@@ -32,7 +32,7 @@ DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 # the saved queries use none (they read the closures of the derived graph); it stores
 # xsd:duration as a number (below), so they read the months and days that the derived graph
 # counts for each duration; and it mishandles a few SPARQL forms that the saved queries avoid
-# (README, "Loading into a triple store"; queries/commentary-differences.rq).
+# (docs/stores.md, "Virtuoso 7"; queries/commentary-differences.rq).
 VIRTUOSO_DIFFERS: dict[str, str] = {}
 DURATION_BUG = ("Virtuoso stores xsd:duration as a number (P200D -> 1.728e+07 seconds, P5Y -> 60 months), "
                 "openlink/virtuoso-opensource#936")
