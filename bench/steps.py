@@ -26,7 +26,7 @@ def saved_queries(root: Path, only: str | None = None):
     query text that results (parameters in a VALUES block): the text every engine gets.
     Queries that call a SERVICE (another server) are left out: the benchmark is local."""
     sys.path.insert(0, str(ROOT))
-    from kgtool import queries
+    from kgtool import query as queries
 
     for query in queries.catalogue(Path(root) / "queries"):
         if re.search(r"\bSERVICE\b", query.text, re.I) or (only and query.name != only):
@@ -79,7 +79,7 @@ def plain(root: str, data: str) -> dict:
 
 def queries_kgtool(root: str, store_dir: str, repeat: str, name: str, budget: str) -> dict:
     """One saved query through kgtool on its persistent store: bind, run, format as TSV."""
-    from kgtool.queries import format_results, run
+    from kgtool.query import format_results, run
     from kgtool.store import open_existing
 
     store = open_existing(Path(store_dir))

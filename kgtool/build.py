@@ -34,7 +34,7 @@ from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
 from .store import (build_lock, instances_per_class, load, read_manifest, stable_blank_nodes, triples_per_graph,
                     update_persistent)
-from .validate import Report, validate
+from .check import Report, validate
 from .void import VOID_FILE
 
 REPORT_FILE = "build-report.json"

@@ -75,7 +75,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from .queries import bind, check_read_only, find_query, parse_assignments, prepare, run
+    from .query import bind, check_read_only, find_query, parse_assignments, prepare, run
 
     values = parse_assignments(args.param)
     if args.lang:
@@ -136,7 +136,7 @@ def warn_if_stale(args) -> None:
 def answer(results, args, query) -> tuple[bytes, bool]:
     """The answer in --format, cut at --max-rows, and whether it was cut; the parts of its
     " | "-joined cells sorted."""
-    from .queries import capped, concatenated_columns, format_results
+    from .query import capped, concatenated_columns, format_results
 
     kept, cut = capped(results, args.max_rows, concatenated_columns(query.text))
     return format_results(kept, args.format), cut
@@ -145,7 +145,7 @@ def answer(results, args, query) -> tuple[bytes, bool]:
 def in_worker(function, args):
     """`function()` in a child process that is stopped after --timeout seconds, as
     pyoxigraph cannot cancel a query."""
-    from .worker import TimeLimit, call
+    from .query.worker import TimeLimit, call
 
     try:
         return call(function, args.timeout)
@@ -196,7 +196,7 @@ def cmd_link(args) -> int:
 
 
 def cmd_queries(args) -> int:
-    from .queries import catalogue
+    from .query import catalogue
 
     for query in catalogue(project(args).queries_dir):
         print(f"{query.name}: {query.title}")
@@ -231,7 +231,7 @@ def cmd_stats(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from .docs import write_docs
+    from .web.docs import write_docs
 
     written = write_docs(project(args), Path(args.out))
     print(f"[docs] {len(written)} pages written to {args.out}/ (open {written[0]})", file=sys.stderr)
@@ -251,7 +251,7 @@ SERVE_LIMITS = [  # kgtool serve's options for the fields of Limits (docs/safety
 
 
 def cmd_serve(args) -> int:
-    from .serve import listening_socket, serve
+    from .web.serve import listening_socket, serve
 
     chosen = {flag[2:].replace("-", "_") for flag, *_ in SERVE_LIMITS}
     limits = Limits(allowed_services=args.allow_service, **{name: getattr(args, name) for name in chosen})
@@ -387,14 +387,14 @@ def link_options(link) -> None:
 def user_errors() -> tuple[type[Exception], ...]:
     """The exception types that mean the user (or the data) must change something."""
     from .build import BuildFailed
-    from .docs import DocsError
+    from .web.docs import DocsError
     from .link import LinkError
     from .public_endpoint import EndpointError
-    from .queries import QueryError
+    from .query import QueryError
     from .remote import RemoteError
     from .sources import SourceError
     from .store import StoreError
-    from .validate import ValidationError
+    from .check import ValidationError
 
     return (UserError, BuildFailed, DocsError, LinkError, EndpointError, QueryError, RemoteError, SourceError, StoreError, ValidationError, OSError)
 

@@ -1,6 +1,6 @@
 """rdflib's view of our namespaces, for the code that reads the shapes graph with rdflib
-(kgtool/shacl.py, kgtool/validate.py's pyshacl path). Kept apart from kgtool/namespaces.py
-so that the commands that never touch rdflib do not import it."""
+(kgtool/check/shacl.py, kgtool/check/validate.py's pyshacl path). Kept apart from
+kgtool/namespaces.py so that the commands that never touch rdflib do not import it."""
 
 from rdflib import Namespace
 

@@ -258,7 +258,7 @@ def load_sources(project: Project) -> Sources:
 
 
 def load_shapes(project: Project):
-    """All `shapes/*.ttl` merged into one rdflib graph: the shapes are read by kgtool/shacl.py
+    """All `shapes/*.ttl` merged into one rdflib graph: the shapes are read by kgtool/check/shacl.py
     (and by pyshacl, for shapes it does not compile), both with rdflib; the data never is."""
     from rdflib import Graph
 

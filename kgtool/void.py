@@ -14,8 +14,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .namespaces import BP_IRI
-from .queries import run
-from .render import internal_query
+from .query import internal_query, run
 
 DATASET = BP_IRI + "dataset/biopolicy-kg"
 VOID_FILE = "void.ttl"

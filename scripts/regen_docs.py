@@ -16,7 +16,7 @@ terminal shows them. The block then holds `$ COMMAND` and that output, with ever
 characters (ending in `…`) and the whole to its first `lines` lines (then `… (M more
 lines)`). A command whose output depends on the day gives the day (`--param date=...`).
 
-docs/queries.md is written whole from the catalogue (kgtool.queries.catalogue), with one
+docs/queries.md is written whole from the catalogue (kgtool.query.catalogue), with one
 example per query, and is never edited by hand. tests/test_docs_examples.py reruns every
 example and compares; when data or code change what an example prints, it fails until
 this script is run again.
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this project's kgtool, also when another is installed
 
-from kgtool.queries import catalogue  # noqa: E402  (the one reader of the `#+` headers)
+from kgtool.query import catalogue  # noqa: E402  (the one reader of the `#+` headers)
 QUERIES_MD = Path("docs") / "queries.md"
 REGENERATE = "python scripts/regen_docs.py"
 

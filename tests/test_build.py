@@ -15,7 +15,7 @@ from rdflib import Graph
 from kgtool.export import serialize
 from kgtool.namespaces import ONTOLOGY_GRAPH
 from kgtool.sources import Sources
-from kgtool.validate import shacl_results
+from kgtool.check import shacl_results
 
 from conftest import GRAPHS, MINI_DATA, REPO
 

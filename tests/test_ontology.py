@@ -50,7 +50,7 @@ def test_every_check_is_run():
 def test_ontology_alone_is_consistent_and_every_class_satisfiable_under_hermit(java):
     from kgtool.namespaces import ONTOLOGY_GRAPH
     from kgtool.sources import Sources
-    from kgtool.validate import owl_results
+    from kgtool.check import owl_results
 
     sources = Sources()
     sources.read(ONTOLOGY_GRAPH, ONTOLOGY)

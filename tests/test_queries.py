@@ -6,9 +6,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kgtool.queries import (Param, QueryError, SavedQuery, bind, catalogue, find_query, format_results,
-                            outer_group_start, parse_assignments, prepare, read_query, run, services,
-                            with_values_block)
+from kgtool.query import (Param, QueryError, SavedQuery, bind, catalogue, find_query, format_results,
+                          parse_assignments, prepare, read_query, run, services)
+from kgtool.query.text import outer_group_start, with_values_block
 
 from conftest import BP, REPO, TEST_QUERIES
 
@@ -178,7 +178,7 @@ def test_table_compacts_iris_and_aligns_wide_characters(mini_store):
     assert lines[0].split() == ["measure", "label", "agent", "lang"]
     assert "bp:measure/example-order-assessment  评估示例行业  bp:agency/example-agency" in text
     # the agent column starts at the same terminal column on every row
-    from kgtool.queries import width
+    from kgtool.query import width
     starts = {width(line[: line.index("bp:agency")]) for line in lines[2:]}
     assert len(starts) == 1
 
@@ -216,7 +216,7 @@ def test_service_named_by_an_unbound_variable_is_refused():
     ("SELECT * WHERE { ?s ?p ?o ", '1:27: expected one of ",", ".", ";", "{", "{|", "}", "~"'),
 ])
 def test_a_syntax_error_is_one_short_line_naming_an_undeclared_prefix(text, says):
-    from kgtool.queries import syntax_message
+    from kgtool.query import syntax_message
 
     with pytest.raises(SyntaxError) as error:
         ox.Store().query(text)

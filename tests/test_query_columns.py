@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kgtool.queries import QueryError, catalogue, read_query
+from kgtool.query import QueryError, catalogue, read_query
 
 from conftest import REPO
 

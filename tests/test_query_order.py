@@ -34,8 +34,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kgtool.queries import (TOKEN, bind, catalogue, concatenated_columns, find_query, outer_group_start, run,
-                            sorted_parts)
+from kgtool.query import bind, catalogue, concatenated_columns, find_query, run
+from kgtool.query.results import sorted_parts
+from kgtool.query.text import TOKEN, outer_group_start
 
 from conftest import MINI_DATA, REPO
 from test_saved_queries import EXPECTED_FILES, LOCAL_QUERIES, QUERIES, read_expected

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
 
 from kgtool import remote
-from kgtool.queries import bind, catalogue, format_results, run
+from kgtool.query import bind, catalogue, format_results, run
 from kgtool.store import load, triples_per_graph
 
 import servers

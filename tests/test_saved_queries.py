@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kgtool.queries import QueryError, bind, catalogue, find_query, format_results, run, services
+from kgtool.query import QueryError, bind, catalogue, find_query, format_results, run, services
 
 from conftest import BP, GRAPHS, REPO
 

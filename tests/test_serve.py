@@ -27,7 +27,7 @@ from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
 
 import servers
 from conftest import BP, REPO
-from kgtool.endpoint import Limits, Refused, accepted, evaluate, is_update
+from kgtool.web.endpoint import Limits, Refused, accepted, evaluate, is_update
 
 EO = BP + "document/eo-14081"
 EO_COMMENTARY_LABEL = "Gu Yang, Zheng Duzhiyun and You Pengfei's commentary on Executive Order 14081"

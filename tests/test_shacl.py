@@ -1,4 +1,4 @@
-"""kgtool/shacl.py (our shapes compiled to SPARQL on pyoxigraph) gives exactly the results
+"""kgtool/check/shacl.py (our shapes compiled to SPARQL on pyoxigraph) gives exactly the results
 pyshacl gives: the same files, focus nodes, paths, rules, severities and messages, on every
 shape fixture (one broken rule each), on the fixtures of broken data, on the mini graph and
 on the project's own data. A difference in either direction fails: the fast engine must
@@ -14,9 +14,9 @@ from rdflib import Graph
 
 from kgtool.derive import add_derived_graph
 from kgtool.namespaces import ONTOLOGY_GRAPH, Project
-from kgtool.shacl import Unsupported, validate as compiled
+from kgtool.check.shacl import Unsupported, validate as compiled
 from kgtool.sources import SourceError, Sources, graph_name, load_shapes, load_sources, parse_file, read_all
-from kgtool.validate import shacl_results
+from kgtool.check import shacl_results
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from kgtool.queries import catalogue
+from kgtool.query import catalogue
 
 from conftest import REPO, kgtool
 

@@ -7,7 +7,7 @@ import pytest
 from kgtool.derive import add_derived_graph
 from kgtool.namespaces import ONTOLOGY_GRAPH, Project
 from kgtool.sources import Sources, load_shapes, load_sources
-from kgtool.validate import VIOLATION, Report, Result, check_results, owl_results, validate
+from kgtool.check import VIOLATION, Report, Result, check_results, owl_results, validate
 
 from conftest import GRAPHS, MINI_DATA, REPO
 

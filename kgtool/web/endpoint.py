@@ -23,9 +23,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .queries import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, syntax_message, to_iri
-from .limits import Limits
-from .worker import TimeLimit, WorkerDied, call
+from ..limits import Limits
+from ..query import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, syntax_message, to_iri
+from ..query.worker import TimeLimit, WorkerDied, call
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 

@@ -1,15 +1,15 @@
 """`kgtool serve`: the graph for people and programs, over the embedded store, read-only.
 
-/sparql is the SPARQL 1.1 Protocol endpoint (kgtool.endpoint), and for a person who opens
+/sparql is the SPARQL 1.1 Protocol endpoint (kgtool.web.endpoint), and for a person who opens
 it without a query, the Yasgui query editor. The pages are rendered on the server from
 Jinja2 templates, with no script, so any browser shows them as they are (docs/pages.md):
 home (the documents, saved queries as forms), a query's answer as a table of labelled
 links, a page per document and per entity, search, graph counts, and a timeline. Every
 page is in English or Chinese (?lang=, remembered in a cookie), labels falling back to the
-other language. /id/... also answers RDF by content negotiation (kgtool.describe), and
+other language. /id/... also answers RDF by content negotiation (kgtool.web.describe), and
 /.well-known/void describes the dataset (kgtool.void).
 
-Form values are bound by kgtool.queries (bind, then run), never pasted into query text."""
+Form values are bound by kgtool.query (bind, then run), never pasted into query text."""
 
 from __future__ import annotations
 
@@ -33,17 +33,18 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import describe, export, void
+from .. import export, void
+from ..export import RELEASE_FILES
+from ..limits import Limits
+from ..namespaces import BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, Project, compact
+from ..query import (CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns, in_order,
+                     internal_query, prepare, run)
+from ..store import instances_per_class, triples_per_graph
+from . import describe
 from .endpoint import Answer, Refused, Row, Runner, body, handler
-from .export import RELEASE_FILES
-from .limits import Limits
-from .namespaces import BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, Project, compact
 from .outline import Part, tree
-from .queries import (CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns, in_order,
-                      prepare, run)
-from .render import LANGS, UI, all_labels, date_text, duration_text, environment, internal_query, pick
+from .render import LANGS, UI, all_labels, date_text, duration_text, environment, pick
 from .search import Names
-from .store import instances_per_class, triples_per_graph
 from .timeline import Item, layout, parse_date
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -504,7 +505,7 @@ class Pages:
     # The query editor ------------------------------------------------------------------
 
     def editor(self, request: Request) -> HTMLResponse:
-        """Yasgui (kgtool/static/yasgui, from the npm package @zazuko/yasgui) on this endpoint."""
+        """Yasgui (kgtool/web/static/yasgui, from the npm package @zazuko/yasgui) on this endpoint."""
         return self.render(request, "sparql.html", example=EDITOR_EXAMPLE)
 
     # Documentation ---------------------------------------------------------------------

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .queries import run
-from .render import internal_query
+from ..query import internal_query, run
 
 WORD_START = re.compile(r"(?:^|[\s\-–—/(（,，.·:：;；'\"“”‘’])")
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import jinja2
 import pyoxigraph as ox
 
-from .queries import read_query, run
+from ..query import internal_query, run
 
 LANGS = ("en", "zh")
 HERE = Path(__file__).resolve().parent
-INTERNAL_QUERIES = HERE / "sparql"
 
 # The interface's own words, English and Chinese side by side; data labels come from the graph.
 WORDS = {
@@ -156,7 +155,7 @@ UI = {lang: {key: words[i] for key, words in WORDS.items()} for i, lang in enume
 
 
 def environment() -> jinja2.Environment:
-    """Templates from kgtool/templates, HTML-escaped unless a template says otherwise."""
+    """Templates from kgtool/web/templates, HTML-escaped unless a template says otherwise."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -175,12 +174,6 @@ def pick(by_lang: dict[str, str], lang: str) -> str | None:
         if by_lang.get(code):
             return by_lang[code]
     return None
-
-
-def internal_query(name: str):
-    """A query that the pages or docs need, kept as a file beside the code (kgtool/sparql)
-    so its parameters are declared and bound exactly like a saved query's."""
-    return read_query(INTERNAL_QUERIES / f"{name}.rq")
 
 
 def all_labels(store: ox.Store) -> dict[str, dict[str, str]]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ..namespaces import PREFIXES
+from ..query import bind, internal_query, run
 from .endpoint import accepted
-from .namespaces import PREFIXES
-from .queries import bind, run
-from .render import internal_query
 
 HTML = "text/html"
 RDF_TYPES = {

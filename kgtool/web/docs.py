@@ -16,11 +16,11 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .namespaces import BPO_IRI, Project
-from .queries import run
-from .render import all_labels, environment, internal_query
-from .sources import load_sources
-from .store import load
+from ..namespaces import BPO_IRI, Project
+from ..query import internal_query, run
+from ..sources import load_sources
+from ..store import load
+from .render import all_labels, environment
 
 ONTOLOGY_PAGE = "ontology.html"
 # pyLODE names each term's section after its label ("Executive order" -> id="Executiveorder"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .queries import width as text_units
+from ..query import width as text_units
 
 CHAR_PX = 6.6          # average width of one text unit at the font size the template uses
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)

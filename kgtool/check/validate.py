@@ -1,6 +1,6 @@
 """Checks over the one store of the build, gathered into one Report.
 
-(a) SHACL, compiled to SPARQL on the store (kgtool/shacl.py; pyshacl, the reference
+(a) SHACL, compiled to SPARQL on the store (kgtool/check/shacl.py; pyshacl, the reference
     engine, for shapes it cannot compile), with the ontology mixed in, so `sh:targetClass`
     sees `rdfs:subClassOf`;
 (b) violation queries, each a SPARQL SELECT that must return no rows: an individual in two
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .derive import SPARQL, sparql
-from .namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS, SH, compact
-from .sources import Sources
+from ..derive import SPARQL, sparql
+from ..namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS, SH, compact
+from ..sources import Sources
 
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 STORE_CHECKS = ("disjoint-classes-violation.rq", "dangling-reference-violation.rq", "undeclared-term-violation.rq",
@@ -110,7 +110,7 @@ def shacl_results(sources: Sources, shapes, engine: str = "compiled") -> list[Re
     """Validate the union of the graphs with the ontology mixed in (so targets and sh:class
     see rdfs:subClassOf; no inference: owlrl RDFS inference is far too slow on literals), and
     map each result to its files. The shapes run compiled to SPARQL on the store
-    (kgtool/shacl.py, the same results as pyshacl, far faster on big graphs); shapes that use
+    (kgtool/check/shacl.py, the same results as pyshacl, far faster on big graphs); shapes that use
     a SHACL feature it does not compile, or engine="pyshacl", go to pyshacl."""
     from .shacl import Unsupported, validate as compiled
 

@@ -1,4 +1,4 @@
-// The query editor at /sparql: Yasgui (kgtool/static/yasgui) on this server's endpoint.
+// The query editor at /sparql: Yasgui (kgtool/web/static/yasgui) on this server's endpoint.
 // A file of its own, not inline, so that the pages' content security policy
 // (script-src 'self', docs/safety.md) holds. The page gives the example query and the
 // in a data- attribute (with the project's prefixes); a query in the address (#query=...)
