@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import __version__, void
 from .derive import add_derived_graph
+from .errors import KgtoolError
 from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
@@ -40,7 +41,7 @@ from .void import VOID_FILE
 REPORT_FILE = "build-report.json"
 
 
-class BuildFailed(Exception):
+class BuildFailed(KgtoolError):
     """Validation found violations; the report says which."""
 
     def __init__(self, report: Report):

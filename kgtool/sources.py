@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .errors import KgtoolError
 from .namespaces import DERIVED_GRAPH, GRAPH_IRI, ONTOLOGY_GRAPH, Project, compact
 
 # Oxigraph holds a parsed file in memory several times over its size, so a file larger
@@ -23,7 +24,7 @@ DEFAULT_MAX_FILE_MB = 64
 OXIGRAPH_LOCATION = re.compile(r"^Parser error at line \d+ (?:column (\d+)|between columns (\d+) and \d+): ")
 
 
-class SourceError(Exception):
+class SourceError(KgtoolError):
     """One or more files could not be read; each message is `path[:line]: what`."""
 
     def __init__(self, messages: list[str]):

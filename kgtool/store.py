@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from .errors import KgtoolError
 from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ MANIFEST = "kgtool-build.json"
 DERIVED_COPY = "kgtool-derived.nt"
 
 
-class StoreError(Exception):
+class StoreError(KgtoolError):
     """The store directory is missing or cannot be opened."""
 
 

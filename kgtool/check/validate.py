@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..derive import SPARQL, sparql
+from ..errors import KgtoolError
 from ..namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS, SH, compact
 from ..sources import Sources
 
@@ -31,7 +32,7 @@ STORE_CHECKS = ("disjoint-classes-violation.rq", "dangling-reference-violation.r
 MESSAGE = re.compile(r"^#\+ message: (.*)$", re.M)
 
 
-class ValidationError(Exception):
+class ValidationError(KgtoolError):
     """A check could not run at all (not: the data broke a rule)."""
 
 

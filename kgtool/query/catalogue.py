@@ -12,12 +12,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..derive import SPARQL as INTERNAL_QUERIES
+from ..errors import KgtoolError
 from ..namespaces import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-class QueryError(Exception):
+class QueryError(KgtoolError):
     """A user error: unknown query or parameter, a value of the wrong type, a bad query."""
 
 

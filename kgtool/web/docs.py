@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from ..errors import KgtoolError
 from ..namespaces import BPO_IRI, Project
 from ..query import internal_query, run
 from ..sources import load_sources
@@ -28,7 +29,7 @@ ONTOLOGY_PAGE = "ontology.html"
 SECTION = re.compile(r'<div class="property entity" id="([^"]+)">.*?<code>([^<]+)</code>', re.DOTALL)
 
 
-class DocsError(Exception):
+class DocsError(KgtoolError):
     """The documentation could not be generated (reported as a user error)."""
 
 
