@@ -1,0 +1,175 @@
+"""The layout of kgtool/: the layers of the documented flow, in order, and a test that no
+module imports a later layer; and the one root of user errors (kgtool.errors).
+
+LAYERS is the one statement of the order; docs/development.md's module table mirrors it.
+Each top-level name under kgtool/ (a module, or a subpackage with all its modules) is in
+exactly one layer, and a module may import its own layer and the layers before it, never
+one after it. Imports inside functions count too: a late import is still a dependency."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+# files -> store -> checks -> release -> answers, each layer built on the ones before it.
+# export and query come before the release because the release is written with them (the
+# dumps by export.serialize, void.ttl by a query); what comes after the release are the
+# ways it is used: the web face, loading into and querying other stores, linking.
+LAYERS = (
+    ("base", {"__init__", "errors", "namespaces", "rdfterms", "limits"}),  # names, limits and errors for all
+    ("files", {"sources"}),  # find, name and parse the source files
+    ("store", {"derive", "store"}),  # the one pyoxigraph store and its derived graph
+    ("checks", {"check"}),  # SHACL, violation queries, OWL
+    ("export", {"export"}),  # the store as RDF files
+    ("query", {"query"}),  # saved queries, their parameters and their answers
+    ("release", {"void", "build"}),  # build: store, checks, dumps and void.ttl in one step
+    ("web", {"web"}),  # kgtool serve and kgtool docs
+    ("remote", {"remote", "public_endpoint"}),  # other servers: load, query --endpoint, polite client
+    ("link", {"link", "wikidata"}),  # candidate links to Wikidata and the review file
+    ("cli", {"cli"}),  # argparse, and the commands that call the layers
+)
+LAYER = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
+
+
+def top_name(parts: list[str]) -> str:
+    """The layer name of a dotted module path: its first part below the package
+    (`kgtool.web.serve` -> `web`); the package itself is `__init__`."""
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def is_module(package: Path, parts: list[str]) -> bool:
+    where = package.joinpath(*parts[1:])
+    return where.is_dir() or where.with_suffix(".py").exists()
+
+
+def imports(package: Path, path: Path):
+    """(line, dotted target) for every import of the package's own modules in one file,
+    relative or absolute, at any depth of the file."""
+    here = ["kgtool", *path.relative_to(package).with_suffix("").parts]
+    if here[-1] == "__init__":
+        here = here[:-1]
+    current = here if path.name == "__init__.py" else here[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "kgtool":
+                    yield node.lineno, alias.name.split(".")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = current[:len(current) - node.level + 1]
+            elif (node.module or "").split(".")[0] == "kgtool":
+                base = []
+            else:
+                continue
+            module = base + (node.module.split(".") if node.module else [])
+            if node.module:
+                yield node.lineno, module
+            else:  # `from . import a, b`: each name is a module, or a name the package defines
+                for alias in node.names:
+                    name = module + [alias.name]
+                    yield node.lineno, name if is_module(package, name) else module
+
+
+def upward_imports(package: Path) -> list[str]:
+    """`file:line: ...` for each module outside LAYERS and each import of a later layer."""
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package.parent)
+        own = top_name(["kgtool", *path.relative_to(package).with_suffix("").parts])
+        if own not in LAYER:
+            problems.append(f"{where}: `{own}` is in no layer of tests/test_layout.py's LAYERS")
+            continue
+        for line, target in imports(package, path):
+            name = top_name(target)
+            if name in LAYER and LAYER[name] > LAYER[own]:
+                problems.append(f"{where}:{line}: {own} ({LAYERS[LAYER[own]][0]}) imports {'.'.join(target)} "
+                                f"({LAYERS[LAYER[name]][0]}), a later layer")
+    return problems
+
+
+def unresolved_imports(package: Path) -> list[str]:
+    """`file:line: ...` for each import of a kgtool module that does not exist (a late
+    import of a moved module fails only when its function runs)."""
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        for line, target in imports(package, path):
+            if not is_module(package, target):
+                problems.append(f"{path.relative_to(package.parent)}:{line}: imports {'.'.join(target)}, "
+                                "which is no module of kgtool")
+    return problems
+
+
+def test_no_module_imports_a_later_layer():
+    assert upward_imports(REPO / "kgtool") == []
+
+
+def test_every_import_of_kgtool_names_a_module_that_exists():
+    assert unresolved_imports(REPO / "kgtool") == []
+
+
+def test_an_upward_import_is_caught_with_its_file_and_line(tmp_path):
+    """A small package shaped like kgtool: the store importing the web face (inside a
+    function, three lines down) is named; the web face importing the store is not."""
+    package = tmp_path / "kgtool"
+    (package / "web").mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "0"\n')
+    (package / "web" / "__init__.py").write_text("")
+    (package / "web" / "serve.py").write_text("from ..store import load\nfrom . import render\n")
+    (package / "web" / "render.py").write_text("from .. import __version__\n")
+    (package / "store.py").write_text("import os\n\n\ndef load():\n    from .web.serve import app\n")
+    (package / "stray.py").write_text("import kgtool.store\n")
+    assert upward_imports(package) == [
+        "kgtool/store.py:5: store (store) imports kgtool.web.serve (web), a later layer",
+        "kgtool/stray.py: `stray` is in no layer of tests/test_layout.py's LAYERS",
+    ]
+    (package / "store.py").write_text("from .queries import run\n")
+    assert unresolved_imports(package) == ["kgtool/store.py:1: imports kgtool.queries, which is no module of kgtool"]
+
+
+def test_each_layer_name_is_used_once():
+    names = [name for _, group in LAYERS for name in group]
+    assert len(names) == len(set(names))
+
+
+# One root for user errors ------------------------------------------------------------------
+
+def test_the_user_errors_of_each_concern_share_one_root():
+    from kgtool.build import BuildFailed
+    from kgtool.check import ValidationError
+    from kgtool.errors import KgtoolError
+    from kgtool.query import QueryError
+    from kgtool.sources import SourceError
+    from kgtool.store import StoreError
+    from kgtool.web.docs import DocsError
+
+    for error in (BuildFailed, DocsError, QueryError, SourceError, StoreError, ValidationError):
+        assert issubclass(error, KgtoolError), error
+
+
+def test_the_cli_reports_any_user_error_in_one_line_and_exit_2(tmp_path):
+    """A user error from a command (one raised here, that cli does not name) is one
+    `kgtool: error:` line per line of its message and exit 2; a bug keeps its traceback."""
+    script = ("import sys\nfrom kgtool import cli\nfrom kgtool.errors import KgtoolError\n"
+              "class Odd(KgtoolError): pass\n"
+              "def fails(args):\n    raise {error}\n"
+              "cli.cmd_stats = fails\nsys.exit(cli.main(['stats']))\n")
+    run = lambda error: subprocess.run([sys.executable, "-c", script.format(error=error)],  # noqa: E731
+                                       capture_output=True, text=True, cwd=tmp_path)
+    done = run('Odd("first\\nsecond")')
+    assert (done.returncode, done.stderr) == (2, "kgtool: error: first\nkgtool: error: second\n")
+    done = run('ValueError("a bug")')
+    assert done.returncode == 1 and "Traceback" in done.stderr and "ValueError: a bug" in done.stderr
+
+
+@pytest.mark.parametrize("module", ["kgtool.check", "kgtool.query", "kgtool.web"])
+def test_each_subpackage_says_what_it_owns_and_may_import(module):
+    import importlib
+
+    doc = importlib.import_module(module).__doc__ or ""
+    assert "May import" in doc and "never" in doc, module
