@@ -112,14 +112,16 @@ def virtuoso_server(tmp_path_factory):
 
 # The real release, loaded once into each server by `kgtool load` -----------------------
 
-def kgtool(*args, data=None):
-    """The kgtool command on this repository (its data/, or `data`), output captured."""
+def kgtool(*args, data=None, root: Path = REPO):
+    """The installed `kgtool` console script, run as a user runs it, on a project root (this
+    repository) and its data/ (or `data`), output captured. The one copy for every test
+    file; those that work on the fixture data bind `data=MINI_DATA` with functools.partial."""
     import subprocess
     import sys
 
     script = Path(sys.executable).parent / "kgtool"
-    root = ["--root", str(REPO)] + (["--data", str(data)] if data else [])
-    return subprocess.run([str(script), *root, *args], capture_output=True, text=True)
+    options = ["--root", str(root)] + (["--data", str(data)] if data else [])
+    return subprocess.run([str(script), *options, *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")

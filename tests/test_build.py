@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,12 +18,11 @@ from kgtool.namespaces import ONTOLOGY_GRAPH
 from kgtool.sources import Sources
 from kgtool.check import shacl_results
 
+import conftest
 from conftest import GRAPHS, MINI_DATA, REPO
 
 
-def kgtool(*args, data: Path = MINI_DATA):
-    script = Path(sys.executable).parent / "kgtool"
-    return subprocess.run([str(script), "--root", str(REPO), "--data", str(data), *args], capture_output=True, text=True)
+kgtool = partial(conftest.kgtool, data=MINI_DATA)
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -183,9 +183,7 @@ def test_an_incremental_build_after_a_series_of_edits_equals_a_full_build(mini_c
     ontology = root / "ontology" / "biopolicy.ttl"
     assert 'rdfs:label "Measure"@en' in ontology.read_text(encoding="utf-8")
 
-    def kgtool_here(*args):
-        script = Path(sys.executable).parent / "kgtool"
-        return subprocess.run([str(script), "--root", str(root), "--data", str(mini_copy), *args], capture_output=True, text=True)
+    kgtool_here = partial(conftest.kgtool, data=mini_copy, root=root)
 
     def build(expect_ok: bool = True):
         done = kgtool_here("build", "--no-owl", "--out", str(dist), "--store", str(store))

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,13 @@ from rdflib import Dataset, Graph
 
 from kgtool.cli import main
 
+import conftest
 from conftest import BP, GRAPHS, MINI_DATA, REPO, TEST_QUERIES
 
 GLOBAL = ["--root", str(REPO), "--data", str(MINI_DATA)]
 
 
-def kgtool(*args, data=MINI_DATA):
-    """Run the installed `kgtool` console script as a user would."""
-    script = Path(sys.executable).parent / "kgtool"
-    return subprocess.run([str(script), "--root", str(REPO), "--data", str(data), *args], capture_output=True, text=True)
+kgtool = partial(conftest.kgtool, data=MINI_DATA)
 
 
 def test_build_writes_the_release_and_report(tmp_path):

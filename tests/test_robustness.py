@@ -22,11 +22,13 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+import conftest
 import servers
 from conftest import BP, MINI_DATA, REPO, TEST_QUERIES
 
@@ -36,11 +38,7 @@ HOSTILE = 'x" } ; DROP ALL ; #'
 HOSTILE_IRI = "<http://evil>"
 
 
-def kgtool(*args, data: Path = MINI_DATA, cwd: Path | None = None):
-    """The installed console script, run as a user would."""
-    script = Path(sys.executable).parent / "kgtool"
-    return subprocess.run([str(script), "--root", str(REPO), "--data", str(data), *args],
-                          capture_output=True, text=True, cwd=cwd)
+kgtool = partial(conftest.kgtool, data=MINI_DATA)
 
 
 def checksums(directory: Path) -> dict[str, str]:
