@@ -48,19 +48,12 @@ from __future__ import annotations
 import pytest
 
 from conftest import BP, GRAPHS
-from test_data import PREFIXES, ask, count, expand
+from test_data import PREFIXES, ask, counts_test, expand, source_graphs
 
-EO = f"<{GRAPHS}sources/eo-14081>"
-NSCEB = f"<{GRAPHS}sources/nsceb-final-report>"
 LINKS = f"<{GRAPHS}links/commentary-to-primary>"
-HR8333 = f"<{GRAPHS}sources/hr-8333-118>"
-HR7085 = f"<{GRAPHS}sources/hr-7085-118>"
-S3558 = f"<{GRAPHS}sources/s-3558-118>"
-S1387 = f"<{GRAPHS}sources/s-1387-119>"
-HR2756 = f"<{GRAPHS}sources/hr-2756-119>"
-SUMMIT = f"<{GRAPHS}sources/wh-summit-fact-sheet-2022-09-14>"
-FACT_SHEET = f"<{GRAPHS}sources/wh-fact-sheet-2022-09-12>"
-PRESS_CALL = f"<{GRAPHS}sources/wh-press-call-2022-09-12>"
+EO, NSCEB, HR8333, HR7085, S3558, S1387, HR2756, SUMMIT, FACT_SHEET, PRESS_CALL = source_graphs(
+    "eo-14081", "nsceb-final-report", "hr-8333-118", "hr-7085-118", "s-3558-118", "s-1387-119", "hr-2756-119",
+    "wh-summit-fact-sheet-2022-09-14", "wh-fact-sheet-2022-09-12", "wh-press-call-2022-09-12")
 SUMMIT_AMOUNTS = 18  # counted by hand in the text of the summit fact sheet (see the docstring)
 
 COUNTS = [
@@ -121,9 +114,7 @@ COUNTS = [
 ]
 
 
-@pytest.mark.parametrize("graph,what,pattern,expected", COUNTS, ids=[f"{g.split('/')[-1][:-1]}: {w}" for g, w, _, _ in COUNTS])
-def test_counts_match_the_text(real_store, graph, what, pattern, expected):
-    assert count(real_store, graph, pattern) == expected
+test_counts_match_the_text = counts_test(COUNTS)
 
 
 KEY_FACTS = {
