@@ -137,6 +137,24 @@ def test_each_layer_name_is_used_once():
     assert len(names) == len(set(names))
 
 
+
+def test_the_module_table_of_development_md_mirrors_the_layers():
+    """docs/development.md lists every module of kgtool/ (not the `__init__` files) once, in
+    the layer LAYERS puts it in, and its layers in LAYERS' order."""
+    rows, layer = {}, None
+    for line in (REPO / "docs" / "development.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("`") and cells[1].endswith(".py`"):
+            layer = cells[0] or layer
+            rows[cells[1].strip("`")] = layer
+    modules = sorted(str(p.relative_to(REPO / "kgtool")) for p in (REPO / "kgtool").rglob("*.py")
+                     if p.name != "__init__.py")
+    assert sorted(rows) == modules
+    for module, layer in rows.items():
+        assert layer == LAYERS[LAYER[module.split("/")[0].removesuffix(".py")]][0], module
+    order = list(dict.fromkeys(rows.values()))
+    assert order == [name for name, _ in LAYERS if name in order]
+
 # One root for user errors ------------------------------------------------------------------
 
 def test_the_user_errors_of_each_concern_share_one_root():
