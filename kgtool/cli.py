@@ -140,7 +140,7 @@ def cmd_link(args) -> int:
     from datetime import date
 
     from .link import accept, candidates
-    from .public_endpoint import PublicEndpoint
+    from .remote import PublicEndpoint
 
     today = date.today()
     if args.accept:
@@ -297,7 +297,7 @@ def remote_options(sub, required: bool = False) -> None:
 
 
 def link_options(link) -> None:
-    from .wikidata import DEFAULT_ENDPOINT
+    from .link import DEFAULT_ENDPOINT
 
     link.add_argument("target", choices=("wikidata",), help="the dataset to link to")
     link.add_argument("--endpoint", default=DEFAULT_ENDPOINT, metavar="URL", help=f"SPARQL endpoint with Wikidata's shape (default: {DEFAULT_ENDPOINT})")
@@ -317,14 +317,13 @@ def user_errors() -> tuple[type[Exception], ...]:
     from .build import BuildFailed
     from .docs import DocsError
     from .link import LinkError
-    from .public_endpoint import EndpointError
     from .queries import QueryError
     from .remote import RemoteError
     from .sources import SourceError
     from .store import StoreError
     from .validate import ValidationError
 
-    return (UserError, BuildFailed, DocsError, LinkError, EndpointError, QueryError, RemoteError, SourceError, StoreError, ValidationError, OSError)
+    return (UserError, BuildFailed, DocsError, LinkError, QueryError, RemoteError, SourceError, StoreError, ValidationError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
