@@ -14,10 +14,10 @@
 This package may import `kgtool.namespaces`, `kgtool.store` and `kgtool.queries`, nothing
 else of kgtool; inside it, each module imports only those listed before it."""
 
-from .client import Client, RemoteError, Transient
+from .client import Client, RemoteError
 from .load import LOADING, check_union_default_graph, push
-from .polite import PublicEndpoint, user_agent
+from .polite import PublicEndpoint
 from .query import Endpoint, run, select
 
-__all__ = ["LOADING", "Client", "Endpoint", "PublicEndpoint", "RemoteError", "Transient",
-           "check_union_default_graph", "push", "run", "select", "user_agent"]
+__all__ = ["LOADING", "Client", "Endpoint", "PublicEndpoint", "RemoteError", "check_union_default_graph",
+           "push", "run", "select"]

@@ -47,7 +47,7 @@ class Transient(Exception):
 
 @dataclass
 class Answer:
-    """A whole answer with a status below 300."""
+    """A whole answer: its status, headers and body."""
 
     status: int
     reason: str
