@@ -178,7 +178,7 @@ def cmd_link(args) -> int:
     from datetime import date
 
     from .link import accept, candidates
-    from .public_endpoint import PublicEndpoint
+    from .remote import PublicEndpoint
 
     today = date.today()
     if args.accept:
@@ -366,7 +366,7 @@ def remote_options(sub, required: bool = False) -> None:
 
 
 def link_options(link) -> None:
-    from .wikidata import DEFAULT_ENDPOINT
+    from .link import DEFAULT_ENDPOINT
 
     link.add_argument("target", choices=("wikidata",), help="the dataset to link to")
     link.add_argument("--endpoint", default=DEFAULT_ENDPOINT, metavar="URL", help=f"SPARQL endpoint with Wikidata's shape (default: {DEFAULT_ENDPOINT})")
@@ -383,14 +383,8 @@ def link_options(link) -> None:
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The exception types that mean the user (or the data) must change something: the root
-    of kgtool's own (kgtool.errors) and OSError (a file that cannot be read or written).
-    The three named after them do not subclass the root yet (remote/ and link/ are being
-    rewritten); once they do, this is `(KgtoolError, OSError)`."""
-    from .link import LinkError
-    from .public_endpoint import EndpointError
-    from .remote import RemoteError
-
-    return (KgtoolError, OSError, LinkError, EndpointError, RemoteError)
+    of kgtool's own (kgtool.errors) and OSError (a file that cannot be read or written)."""
+    return (KgtoolError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:

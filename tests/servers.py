@@ -253,7 +253,19 @@ HOSTILE_ANSWERS = {  # what a server that is not a SPARQL store (or a broken one
 }
 
 
-class FaultyProxy:
+class Serving:
+    """`self.server` (an http.server) answering on a thread of its own within a `with` block."""
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FaultyProxy(Serving):
     """Forwards HTTP requests to `server`, except that `fault(number, method, path)` may
     return "drop" (close the connection without an answer, as a dying server does),
     "stall" (say nothing for `stall_seconds`, then drop: a hung server), one of
@@ -316,14 +328,6 @@ class FaultyProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     def via(self, url: str) -> str:
         """The server's `url`, reached through this proxy."""

@@ -30,8 +30,8 @@ LAYERS = (
     ("query", {"query"}),  # saved queries, their parameters and their answers
     ("release", {"void", "build"}),  # build: store, checks, dumps and void.ttl in one step
     ("web", {"web"}),  # kgtool serve and kgtool docs
-    ("remote", {"remote", "public_endpoint"}),  # other servers: load, query --endpoint, polite client
-    ("link", {"link", "wikidata"}),  # candidate links to Wikidata and the review file
+    ("remote", {"remote"}),  # other servers: load, query --endpoint, polite client
+    ("link", {"link"}),  # candidate links to Wikidata and the review file
     ("cli", {"cli"}),  # argparse, and the commands that call the layers
 )
 LAYER = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}

@@ -330,7 +330,7 @@ def test_service_endpoint_parameter_is_checked_as_an_iri(wikidata):
 def test_proposed_bodies_are_not_offered_for_linking(real_store):
     """The NBCO and the Office of Global Competition Analysis are proposals: no Wikidata item
     can be the same thing, while existing agencies without a link are offered."""
-    from kgtool.link import unlinked_entities
+    from kgtool.link.review import unlinked_entities
 
     offered = {e.iri for e in unlinked_entities(real_store)}
     assert "https://w3id.org/biopolicy/id/agency/nbco" not in offered

@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
 
 from kgtool import remote
+from kgtool.remote import load as loading
 from kgtool.query import bind, catalogue, format_results, run
 from kgtool.store import load, triples_per_graph
 
@@ -137,7 +138,7 @@ def test_load_warns_when_the_store_changes_literals(loaded, real_store):
     warnings = [line for line in LOAD_STDERR[loaded.kind].splitlines() if line.startswith("kgtool: warning:")]
     if loaded.kind == "virtuoso":
         assert len(warnings) == 1, LOAD_STDERR[loaded.kind]
-        durations = remote.typed_literals(real_store, list(triples_per_graph(real_store)))[DURATION]
+        durations = loading.typed_literals(real_store, list(triples_per_graph(real_store)))[DURATION]
         assert f"changed {len(durations)} of the {len(durations)} distinct <{DURATION}> literals" in warnings[0]
         assert any(f"the release has {d}" in warnings[0] for d in durations)
         assert "openlink/virtuoso-opensource#936" in warnings[0] and loaded.query in warnings[0]
@@ -228,7 +229,7 @@ def test_commentary_differences_compares_deadlines_by_their_months_and_days(load
         assert found(remote.run(endpoint(loaded), query, bindings)) == want
     finally:
         for graph in counts:
-            remote.update(endpoint(loaded), f"DROP SILENT GRAPH <{graph}>")
+            loading.update(endpoint(loaded), f"DROP SILENT GRAPH <{graph}>")
 
 
 @pytest.mark.parametrize("params", [["--param", "entity=bp:agency/us-dod"], ["--param", "name=国防部", "--lang", "zh"]])
@@ -288,10 +289,10 @@ def test_a_stock_oxigraph_server_stops_load_and_query_with_the_flag_to_set(tmp_p
 def test_the_setting_named_is_the_servers_own_when_its_header_says_which():
     endpoint = remote.Endpoint("http://127.0.0.1:1/query")
     endpoint._server_headers = ["Oxigraph/0.5.13"]
-    assert "`oxigraph serve --union-default-graph`" in remote.union_setting(endpoint)
-    assert "Fuseki" not in remote.union_setting(endpoint)
+    assert "`oxigraph serve --union-default-graph`" in loading.union_setting(endpoint)
+    assert "Fuseki" not in loading.union_setting(endpoint)
     endpoint._server_headers = ["Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"]
-    named = remote.union_setting(endpoint)
+    named = loading.union_setting(endpoint)
     assert "`oxigraph serve --union-default-graph`" in named and "`tdb2:unionDefaultGraph true`" in named
     assert "`tdb:unionDefaultGraph true`" in named and "see its documentation" in named
 
@@ -397,11 +398,11 @@ def test_blank_node_groups_keep_a_blank_node_in_one_request():
     b1, b2, x = ox.BlankNode("b1"), ox.BlankNode("b2"), ox.NamedNode("http://e/x")
     p = ox.NamedNode("http://e/p")
     triples = [ox.Triple(x, p, b1), ox.Triple(b1, p, b2), ox.Triple(x, p, x), ox.Triple(b2, p, ox.Literal("v"))]
-    groups = remote.blank_node_groups(triples)
+    groups = loading.blank_node_groups(triples)
     assert sorted(len(g) for g in groups) == [1, 3]
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode("http://e/g")) for t in triples)
-    documents = list(remote.chunks(store, "http://e/g", 1))
+    documents = list(loading.chunks(store, "http://e/g", 1))
     assert sorted(d.count(b"\n") for d in documents) == [1, 3]
 
 

@@ -1,6 +1,5 @@
-"""Everything that talks to another server: pushing the release's named graphs into a
-triple store, running saved queries on a remote SPARQL endpoint, and asking whether that
-store's default graph is the union of its named graphs, which the saved queries read
+"""Pushing the release's named graphs into a triple store, and asking whether that store's
+default graph is the union of its named graphs, which the saved queries read
 (`check_union_default_graph`).
 
 Loading never leaves a graph half-written, and never leaves a release half-swapped.
@@ -11,184 +10,50 @@ its triple count checked; only then does one SPARQL Update request `MOVE` all of
 the real graphs, which the store runs as one transaction. A failure before that leaves
 every real graph as it was.
 
-Into an Oxigraph server (it names itself in its `Server` header; `Endpoint.server` can
-say so too): the change is computed and sent as one request, which Oxigraph runs as one
-transaction. Each graph the server holds is read back (Graph Store `GET`) and compared
-with the release line by line in N-Triples; graphs that are the same are left alone. When
-the change only adds triples (a first load, above all), it is one streamed N-Quads `POST`
-to the Graph Store's dataset; otherwise one SPARQL Update of `DELETE DATA`/`INSERT DATA`
-(triples with blank nodes are compared up to the names of the nodes; a graph where those
-changed is dropped and inserted whole). A change too large for one update goes the first
-way, for the changed graphs only. Oxigraph's own faster paths are not used: its bulk
-loader (`?no_transaction`) is not atomic, and a `MOVE` out of a bulk-loaded temporary
-graph costs more than a transactional load of the same triples.
+Into an Oxigraph server (it names itself in its `Server` header, `Endpoint.is_oxigraph`):
+the change is computed and sent as one request, which Oxigraph runs as one transaction.
+Each graph the server holds is read back (Graph Store `GET`) and compared with the release
+line by line in N-Triples; graphs that are the same are left alone. When the change only
+adds triples (a first load, above all), it is one streamed N-Quads `POST` to the Graph
+Store's dataset; otherwise one SPARQL Update of `DELETE DATA`/`INSERT DATA` (triples with
+blank nodes are compared up to the names of the nodes; a graph where those changed is
+dropped and inserted whole). A change too large for one update goes the first way, for
+the changed graphs only. Oxigraph's own faster paths are not used: its bulk loader
+(`?no_transaction`) is not atomic, and a `MOVE` out of a bulk-loaded temporary graph costs
+more than a transactional load of the same triples.
 
-Afterwards the triples of each graph on the server are counted again. Requests that fail
-for a reason that may pass (connection refused or dropped, timeout, HTTP 5xx) are retried
-with exponential backoff in one place, `retrying`."""
+Afterwards the triples of each graph on the server are counted again. Every request goes
+through the client (`client.py`), and a step that fails for a reason that may pass is
+retried there, in `retrying`."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import re
 import sys
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_IRI, OWL
-from .store import as_quads
+from ..namespaces import GRAPH_IRI, OWL
+from ..store import as_quads
+from .client import RemoteError, Transient, log, retrying
+from .query import JSON_RESULTS, Endpoint, rows, select
 
 N_TRIPLES = "application/n-triples"
 N_QUADS = "application/n-quads"
 LOADING = "urn:kgtool:loading:"  # temporary graph of <g>: <urn:kgtool:loading:g>
 
 
-class RemoteError(Exception):
-    """The server failed for good or refused; the message names the endpoint and the graph."""
-
-
-class Transient(Exception):
-    """A failure that may pass. `sent`: the request may have reached the server."""
-
-    def __init__(self, message: str, sent: bool = True):
-        super().__init__(message)
-        self.sent = sent
-
-
-@dataclass
-class Endpoint:
-    """A store's SPARQL endpoints; `update` defaults to the query endpoint (SPARQL 1.1
-    Protocol allows one URL for both), no `graph_store` means loading by SPARQL Update."""
-
-    query: str
-    update: str | None = None
-    graph_store: str | None = None
-    user: str | None = None
-    password: str | None = None
-    auth: str = "digest"  # or "basic"
-    timeout: float = 300.0  # seconds for a whole request and its answer, not only for each read
-    max_answer_bytes: int = 2**30  # a longer answer is refused, not held in memory
-    retries: int = 4
-    backoff: float = 1.0  # seconds before the first retry; doubles each time
-    server: str = "auto"  # "oxigraph", "standard" (Graph Store Protocol and SPARQL Update only), or "auto"
-    _opener: urllib.request.OpenerDirector | None = field(default=None, repr=False)
-    _server_headers: list[str] = field(default_factory=list, repr=False)  # of the last answer
-
-    def __post_init__(self):
-        self.update = self.update or self.query
-        if self.server not in ("auto", "oxigraph", "standard"):
-            raise ValueError(f"unknown kind of server {self.server!r}")
-
-    def is_oxigraph(self) -> bool:
-        """Whether loading may take the Oxigraph path: a Graph Store endpoint, no credentials
-        (Oxigraph has no authentication of its own, so credentials mean something else
-        answers), all three endpoints on one origin, and either `server="oxigraph"` or, with
-        "auto", an answer that came with exactly one `Server` header, Oxigraph's. Behind a
-        proxy that adds or replaces that header, loading keeps to the standard protocols."""
-        if self.server == "standard" or not self.graph_store or self.user is not None:
-            return False
-        origins = {urllib.parse.urlsplit(url)[:2] for url in (self.query, self.update, self.graph_store)}
-        if len(origins) != 1:
-            return False
-        if self.server == "oxigraph":
-            return True
-        return len(self._server_headers) == 1 and self._server_headers[0].startswith("Oxigraph/")
-
-    def opener(self) -> urllib.request.OpenerDirector:
-        """urllib with the chosen authentication: it answers the server's 401 challenge."""
-        if self._opener is None:
-            handlers = []
-            if self.user is not None:
-                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                for url in {self.query, self.update, self.graph_store} - {None}:
-                    passwords.add_password(None, url, self.user, self.password or "")
-                handler = urllib.request.HTTPDigestAuthHandler if self.auth == "digest" else urllib.request.HTTPBasicAuthHandler
-                handlers.append(handler(passwords))
-            self._opener = urllib.request.build_opener(*handlers)
-        return self._opener
-
-
-def log(message: str) -> None:
-    print(f"[remote] {message}", file=sys.stderr, flush=True)
-
-
-# Retries and single requests -----------------------------------------------------------
-
-def retrying(endpoint: Endpoint, what: str, action: Callable, idempotent: bool = True):
-    """Run `action`, retrying transient failures with backoff; then one clear error. An
-    action that is not idempotent is retried only when its request never reached the server."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return action()
-        except Transient as error:
-            if attempt > endpoint.retries or (error.sent and not idempotent):
-                raise RemoteError(f"{what}: {error} (gave up after {attempt} attempt(s))") from None
-            delay = endpoint.backoff * 2 ** (attempt - 1)
-            log(f"{what}: {error}; retrying in {delay:g} s")
-            time.sleep(delay)
-
-
-def read_bounded(response, endpoint: Endpoint, started: float, what: str) -> bytes:
-    """The whole answer, read in pieces, within the request's time and size: a server that
-    trickles one byte at a time, or sends without end, is cut off with a clear error."""
-    pieces, size = [], 0
-    while piece := response.read1(65536):  # what has arrived, not a full 64 KiB
-        size += len(piece)
-        if size > endpoint.max_answer_bytes:
-            raise RemoteError(f"{what}: the answer is longer than {endpoint.max_answer_bytes} bytes; refused")
-        if time.monotonic() - started > endpoint.timeout:
-            raise Transient(f"{what}: no complete answer within {endpoint.timeout:g} s (--timeout)")
-        pieces.append(piece)
-    return b"".join(pieces)
-
-
-def fetch(endpoint: Endpoint, method: str, url: str, body: bytes | None = None,
-         content_type: str | None = None, accept: str | None = None) -> bytes:
-    """One request. Raises Transient for what a retry may cure, RemoteError otherwise."""
-    request = urllib.request.Request(url, data=body, method=method)
-    if content_type:
-        request.add_header("Content-Type", content_type)
-    if accept:
-        request.add_header("Accept", accept)
-    started = time.monotonic()
-    try:
-        with endpoint.opener().open(request, timeout=endpoint.timeout) as response:
-            data = read_bounded(response, endpoint, started, f"{method} {url}")
-            endpoint._server_headers = response.headers.get_all("Server") or []
-            return data
-    except urllib.error.HTTPError as error:
-        detail = error.read()[:300].decode("utf-8", "replace").strip()
-        message = f"{method} {url}: HTTP {error.code} {error.reason}" + (f": {detail}" if detail else "")
-        if error.code >= 500:
-            raise Transient(message) from None
-        raise RemoteError(message) from None
-    except urllib.error.URLError as error:
-        refused = isinstance(error.reason, ConnectionRefusedError)
-        raise Transient(f"{method} {url}: {error.reason}", sent=not refused) from None
-    except (OSError, http.client.HTTPException) as error:  # timeouts, resets, dropped connections
-        raise Transient(f"{method} {url}: {error or type(error).__name__}") from None
-
-
-def form(endpoint: Endpoint, url: str, key: str, text: str, accept: str | None = None) -> bytes:
-    body = urllib.parse.urlencode({key: text}).encode()
-    return fetch(endpoint, "POST", url, body, "application/x-www-form-urlencoded", accept)
-
+# Requests ------------------------------------------------------------------------------
 
 def update(endpoint: Endpoint, text: str) -> None:
-    form(endpoint, endpoint.update, "update", text)
+    endpoint.form(endpoint.update, "update", text)
 
 
 def counting(graphs: list[str]) -> str:
@@ -196,38 +61,16 @@ def counting(graphs: list[str]) -> str:
     return f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
 
 
-def results_json(data: bytes, where: str) -> dict:
-    """A SPARQL 1.1 Query Results JSON document, or RemoteError saying what came instead
-    (a login page, a proxy's error page, JSON of another shape)."""
-    try:
-        answer = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
-        answer = None
-    if isinstance(answer, dict) and isinstance(answer.get("boolean"), bool):
-        return answer
-    bindings = answer.get("results", {}).get("bindings") if isinstance(answer, dict) else None
-    if not isinstance(bindings, list) or not all(isinstance(row, dict) for row in bindings):
-        start = data[:80].decode("utf-8", "replace").strip()
-        raise RemoteError(f"{where} did not answer with SPARQL JSON results; it sent {start!r}…"
-                          " (is the URL the store's SPARQL query endpoint?)")
-    return answer
-
-
-def read_counts(data: bytes, where: str, graphs: list[str]) -> dict[str, int]:
-    """Triples per graph from the answer to `counting(graphs)` (0 for a graph not there)."""
-    counts = {}
-    for row in results_json(data, where)["results"]["bindings"]:
-        graph, number = row.get("g", {}).get("value"), row.get("n", {}).get("value", "")
-        if not isinstance(graph, str) or not str(number).isdigit():
-            raise RemoteError(f"{where} answered a count that is not a graph and a number: {row!r:.120}")
-        counts[graph] = int(number)
-    return {g: counts.get(g, 0) for g in graphs}
-
-
 def graph_counts(endpoint: Endpoint, graphs: list[str]) -> dict[str, int]:
     """Triples in each graph on the server (0 for a graph it does not have)."""
-    data = form(endpoint, endpoint.query, "query", counting(graphs), "application/sparql-results+json")
-    return read_counts(data, endpoint.query, graphs)
+    data = endpoint.form(endpoint.query, "query", counting(graphs), JSON_RESULTS).data
+    counts = {}
+    for row in rows(data, endpoint.query):
+        graph, number = row.get("g", {}).get("value"), row.get("n", {}).get("value", "")
+        if not isinstance(graph, str) or not str(number).isdigit():
+            raise RemoteError(f"{endpoint.query} answered a count that is not a graph and a number: {row!r:.120}")
+        counts[graph] = int(number)
+    return {g: counts.get(g, 0) for g in graphs}
 
 
 # Chunks of N-Triples -------------------------------------------------------------------
@@ -281,7 +124,7 @@ def send(endpoint: Endpoint, temporary: str, documents: Iterator[bytes]) -> None
     for number, document in enumerate(documents):
         if endpoint.graph_store:
             method = "PUT" if number == 0 else "POST"
-            fetch(endpoint, method, graph_store_url(endpoint, temporary), document, N_TRIPLES)
+            endpoint.request(method, graph_store_url(endpoint, temporary), document, N_TRIPLES)
         else:
             update(endpoint, f"INSERT DATA {{ GRAPH <{temporary}> {{\n{document.decode()}}} }}")
 
@@ -350,7 +193,7 @@ def push(store: ox.Store, endpoint: Endpoint, expected: dict[str, int], prefix: 
     began = time.perf_counter()
     staged, sent, changed = graphs, None, list(names)  # the standard way replaces every graph
     drop_leftovers(endpoint, list(names))
-    if endpoint.server != "standard" and endpoint.graph_store and endpoint.user is None:
+    if endpoint.graph_store and endpoint.user is None:
         # The counts the Oxigraph path starts from; the answer also says which server it is.
         there = retrying(endpoint, f"counting graphs at {endpoint.query}", lambda: graph_counts(endpoint, list(names)))
         if endpoint.is_oxigraph():
@@ -410,57 +253,6 @@ def stage_and_swap(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], 
 UPDATE_LIMIT = 32 * 2**20  # bytes of triples in one SPARQL Update; a larger change is staged
 BLANK_LIMIT = 20_000  # triples with blank nodes compared up to their names (worst case exponential)
 TYPED_LITERAL = re.compile(rb'("(?:[^"\\\n]|\\.)*"\^\^<[^>\n]*>) \.$', re.M)  # an object, in N-Triples
-
-
-class Session:
-    """Keep-alive HTTP/1.1 connections, one per origin, for the many requests of one load
-    (a request body may be an iterator of bytes, sent chunked). Errors are sorted as `fetch`
-    sorts them. It sends no credentials (see Endpoint.is_oxigraph)."""
-
-    def __init__(self, endpoint: Endpoint):
-        self.endpoint = endpoint
-        self.connections: dict = {}
-
-    def close(self) -> None:
-        for connection in self.connections.values():
-            connection.close()
-        self.connections.clear()
-
-    def request(self, method: str, url: str, body: bytes | Iterable[bytes] | None = None,
-                content_type: str | None = None, accept: str | None = None) -> bytes:
-        parts = urllib.parse.urlsplit(url)
-        connection = self.connections.get(parts[:2])
-        if connection is None:
-            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = self.connections[parts[:2]] = kind(parts.netloc, timeout=self.endpoint.timeout)
-        headers = {k: v for k, v in (("Content-Type", content_type), ("Accept", accept)) if v}
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        started = time.monotonic()
-        try:
-            connection.request(method, target, body, headers,
-                               encode_chunked=body is not None and not isinstance(body, bytes))
-            response = connection.getresponse()
-            data = read_bounded(response, self.endpoint, started, f"{method} {url}")
-        except (OSError, http.client.HTTPException) as error:
-            self.connections.pop(parts[:2]).close()
-            refused = isinstance(error, ConnectionRefusedError)
-            raise Transient(f"{method} {url}: {error or type(error).__name__}", sent=not refused) from None
-        except BaseException:  # Transient or RemoteError from reading, or an interrupt
-            self.connections.pop(parts[:2]).close()
-            raise
-        self.endpoint._server_headers = response.headers.get_all("Server") or []
-        if response.status >= 400:
-            detail = data[:300].decode("utf-8", "replace").strip()
-            message = f"{method} {url}: HTTP {response.status} {response.reason}" + (f": {detail}" if detail else "")
-            if response.status >= 500:
-                raise Transient(message)
-            raise RemoteError(message)
-        return data
-
-    def counts(self, graphs: list[str]) -> dict[str, int]:
-        data = self.request("POST", self.endpoint.query, counting(graphs).encode(),
-                            "application/sparql-query", "application/sparql-results+json")
-        return read_counts(data, self.endpoint.query, graphs)
 
 
 @dataclass
@@ -549,19 +341,15 @@ def typed_in(data: bytes, into: dict[str, set[str]]) -> None:
 def differences(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], names: dict[str, int],
                 there: dict[str, int]) -> list[Change]:
     """The change of each graph: those the server holds are read back (several at a time,
-    each thread on a connection of its own) and compared line by line; those it has not
-    are new, read when they are sent."""
+    each thread on a connection of the client's own) and compared line by line; those it
+    has not are new, read when they are sent."""
     held = [(graph, name) for graph, name in graphs.items() if there[name]]
-    local, sessions = threading.local(), []
 
     def compare(pair: tuple[str, str]) -> tuple[Change | None, str, float]:
         graph, name = pair
         start = time.perf_counter()
-        if not hasattr(local, "session"):
-            local.session = Session(endpoint)
-            sessions.append(local.session)
         ours = local_triples(store, graph) if names[name] else b""
-        theirs = local.session.request("GET", graph_store_url(endpoint, name), accept=N_TRIPLES)
+        theirs = endpoint.request("GET", graph_store_url(endpoint, name), accept=N_TRIPLES).data
         if has_blank_nodes(ours) or has_blank_nodes(theirs):
             # Blank nodes have other names on the server: those triples are compared up to
             # names; when they differ, DELETE DATA cannot name them, so the graph goes whole.
@@ -579,18 +367,14 @@ def differences(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], nam
                 time.perf_counter() - start)
 
     changes = []
-    try:
-        for (graph, name), (change, what, seconds) in zip(held, ahead(compare, held, workers=3, window=12)):
-            log(f"<{name}>: {names[name]} triples staged in {seconds:.2f} s ({what})")
-            if change:
-                changes.append(change)
-    finally:
-        for session in sessions:
-            session.close()
+    for (graph, name), (change, what, seconds) in zip(held, ahead(compare, held, workers=3, window=12)):
+        log(f"<{name}>: {names[name]} triples staged in {seconds:.2f} s ({what})")
+        if change:
+            changes.append(change)
     return changes + [Change(graph, name, None) for graph, name in graphs.items() if not there[name] and names[name]]
 
 
-def post_additions(store: ox.Store, endpoint: Endpoint, session: Session, changes: list[Change],
+def post_additions(store: ox.Store, endpoint: Endpoint, changes: list[Change],
                    names: dict[str, int], sent: dict[str, set[str]]) -> None:
     """Changes that only add triples, as one N-Quads document streamed to the Graph Store's
     dataset: one transaction."""
@@ -603,7 +387,7 @@ def post_additions(store: ox.Store, endpoint: Endpoint, session: Session, change
                 log(f"<{change.name}>: {names[change.name]} triples staged in {seconds:.2f} s (new)")
             yield as_quads(data, change.name)
 
-    session.request("POST", endpoint.graph_store, documents(), N_QUADS)
+    endpoint.request("POST", endpoint.graph_store, documents(), N_QUADS)
 
 
 def update_text(store: ox.Store, changes: list[Change], names: dict[str, int], sent: dict[str, set[str]],
@@ -639,32 +423,28 @@ def oxigraph_load(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], n
     literals sent, and the server names of the graphs that differed (none: the server held
     the release already). Each attempt starts from what the server holds, so one that fails
     or whose answer is lost can be repeated."""
-    session = Session(endpoint)
     first = [there]
     sent: dict[str, set[str]] = {}
     changed: list[str] = []
 
     def attempt():
         sent.clear()
-        changes = differences(store, endpoint, graphs, names, first.pop() if first else session.counts(list(names)))
+        changes = differences(store, endpoint, graphs, names, first.pop() if first else graph_counts(endpoint, list(names)))
         changed[:] = [change.name for change in changes]
         if not changes:
             return {}
         if not any(change.remove or change.drop for change in changes):
-            post_additions(store, endpoint, session, changes, names, sent)
+            post_additions(store, endpoint, changes, names, sent)
             return {}
         text = update_text(store, changes, names, sent, UPDATE_LIMIT)
         if text is None:
             log(f"the change of {len(changes)} graphs is over {UPDATE_LIMIT >> 20} MB; staging them instead")
             sent.clear()
             return {change.graph: change.name for change in changes}
-        session.request("POST", endpoint.update, text, "application/sparql-update")
+        endpoint.request("POST", endpoint.update, text, "application/sparql-update")
         return {}
 
-    try:
-        staged = retrying(endpoint, f"loading {len(names)} graphs at {endpoint.graph_store}", attempt)
-    finally:
-        session.close()
+    staged = retrying(endpoint, f"loading {len(names)} graphs at {endpoint.graph_store}", attempt)
     return staged, sent, changed
 
 
@@ -708,7 +488,7 @@ def altered_literals(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str]
     types = ", ".join(f"<{t}>" for t in sorted(local))
     text = (f"SELECT DISTINCT ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
             f"FILTER(isLiteral(?o) && DATATYPE(?o) IN ({types})) }}")
-    answer = retrying(endpoint, f"reading back literals at {endpoint.query}", lambda: select(endpoint, text))
+    answer = select(endpoint, text, f"reading back literals at {endpoint.query}")
     remote: dict[str, set[str]] = {}
     for row in answer:
         term = row["o"]
@@ -726,7 +506,7 @@ def kept_literals(endpoint: Endpoint, sent: dict[str, set[str]], graphs: list[st
         values = " ".join(terms[start:start + 1000])
         text = (f"SELECT DISTINCT ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
                 f"FILTER(STRSTARTS(STR(?g), {prefix})) }}")
-        for row in retrying(endpoint, f"reading back literals at {endpoint.query}", lambda: select(endpoint, text)):
+        for row in select(endpoint, text, f"reading back literals at {endpoint.query}"):
             found.setdefault(row["o"].datatype.value, set()).add(str(row["o"]))
     return found
 
@@ -784,13 +564,10 @@ def check_union_default_graph(endpoint: Endpoint, loaded: dict[str, int] | None 
     empty store nothing can be told before, and writing a probe triple would be a write of
     its own. The load is complete and counted by then; the error says so, and that what is
     missing is the store's setting."""
-    data = retrying(endpoint, f"checking the default graph at {endpoint.query}",
-                    lambda: form(endpoint, endpoint.query, "query", NOT_IN_DEFAULT_GRAPH,
-                                 "application/sparql-results+json"))
-    rows = results_json(data, endpoint.query).get("results", {}).get("bindings", [])
-    if not rows:
+    found = list(select(endpoint, NOT_IN_DEFAULT_GRAPH, f"checking the default graph at {endpoint.query}"))
+    if not found:
         return
-    seen = f"<{rows[0].get('ontology', {}).get('value')}> is in graph <{rows[0].get('g', {}).get('value')}>"
+    seen = f"{found[0]['ontology']} is in graph {found[0]['g']}"
     if loaded is None:
         raise RemoteError(f"the default graph of the store at {endpoint.query} is not the union of its named "
                           f"graphs ({seen}, not in the default graph), so the saved queries would find nothing "
@@ -799,77 +576,3 @@ def check_union_default_graph(endpoint: Endpoint, loaded: dict[str, int] | None 
                       f"{len(loaded)} graphs, counted), but the store's default graph is not the union of its "
                       f"named graphs, so queries that name no graph (every saved query) find none of it; "
                       f"{union_setting(endpoint)}")
-
-
-# Queries -------------------------------------------------------------------------------
-
-def query_form(text: str) -> str:
-    """SELECT or ASK, read past the prologue, comments, strings and IRIs (SPARQLWrapper's
-    own guess reads words in comments)."""
-    from .queries import query_form as first_keyword
-
-    form = first_keyword(text)
-    if form in ("SELECT", "ASK"):
-        return form
-    raise RemoteError("only SELECT and ASK queries run on a remote endpoint")
-
-
-def select(endpoint: Endpoint, text: str):
-    """Run a query with SPARQLWrapper; the answer as pyoxigraph query results, so that it
-    is formatted exactly as an answer of the embedded store."""
-    from SPARQLWrapper import BASIC, DIGEST, JSON, POST, URLENCODED, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
-
-    client = SPARQLWrapper(endpoint.query)
-    client.setMethod(POST)
-    client.setRequestMethod(URLENCODED)
-    client.setReturnFormat(JSON)
-    client.setTimeout(int(endpoint.timeout))
-    client.setQuery(text)
-    client.queryType = query_form(text)  # SPARQLWrapper's guess reads words in comments
-    if endpoint.user is not None:
-        client.setHTTPAuth(DIGEST if endpoint.auth == "digest" else BASIC)
-        client.setCredentials(endpoint.user, endpoint.password or "")
-
-    def ask():
-        started = time.monotonic()
-        try:
-            return read_bounded(client.query().response, endpoint, started, f"query at {endpoint.query}")
-        except EndPointInternalError as error:
-            raise Transient(str(error).strip()) from None
-        except urllib.error.HTTPError as error:
-            if error.code >= 500:
-                raise Transient(f"HTTP {error.code} {error.reason}") from None
-            raise RemoteError(f"query at {endpoint.query}: HTTP {error.code} {error.reason}") from None
-        except SPARQLWrapperException as error:
-            raise RemoteError(f"query at {endpoint.query}: {str(error).strip()}") from None
-        except urllib.error.URLError as error:
-            raise Transient(str(error.reason), sent=not isinstance(error.reason, ConnectionRefusedError)) from None
-        except (OSError, http.client.HTTPException) as error:
-            raise Transient(str(error) or type(error).__name__) from None
-
-    data = retrying(endpoint, f"query at {endpoint.query}", ask)
-    answer = valid_blank_nodes(results_json(data, endpoint.query))
-    try:
-        return ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
-    except SyntaxError as error:
-        raise RemoteError(f"{endpoint.query} answered SPARQL JSON results that do not read: {error}") from None
-
-
-def valid_blank_nodes(answer: dict) -> bytes:
-    """SPARQL JSON results whose blank node names are valid labels. Virtuoso names them
-    `nodeID://b10000`, which pyoxigraph refuses; each character outside [A-Za-z0-9] is
-    written as `_HEX_`, so distinct names stay distinct."""
-    for row in answer.get("results", {}).get("bindings", []):
-        for term in row.values():
-            if isinstance(term, dict) and term.get("type") == "bnode" and isinstance(term.get("value"), str):
-                term["value"] = re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", term["value"])
-    return json.dumps(answer).encode()
-
-
-def run(endpoint: Endpoint, query, bindings: dict, allowed_services: list[str] = ()):
-    """A saved query on the endpoint: the same text as on the embedded store (parameters in
-    a VALUES block first in the outer WHERE group)."""
-    from .queries import prepare
-
-    return select(endpoint, prepare(query, bindings, allowed_services))

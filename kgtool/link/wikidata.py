@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .namespaces import BPO_IRI
+from ..namespaces import BPO_IRI
 
 WD = "http://www.wikidata.org/entity/"
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"

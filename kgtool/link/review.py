@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import BP_IRI, BPO_IRI, Project
-from .public_endpoint import PublicEndpoint
+from ..errors import KgtoolError
+from ..namespaces import BP_IRI, BPO_IRI, Project
+from ..remote import PublicEndpoint
 from .wikidata import LINKABLE_CLASSES, WD, Candidate, candidate_query, expected_types, parse_rows, score
 
 COLUMNS = ["entity", "entity_label_en", "entity_label_zh", "candidate", "candidate_label_en",
@@ -29,7 +30,7 @@ WIKIDATA_ITEM = re.compile(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*")
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 
 
-class LinkError(Exception):
+class LinkError(KgtoolError):
     """A review file that cannot be accepted, or an output that would overwrite one."""
 
 
@@ -47,8 +48,8 @@ class Entity:
 # Our entities --------------------------------------------------------------------------
 
 def open_project_store(project: Project) -> ox.Store:
-    from .sources import load_sources
-    from .store import load
+    from ..sources import load_sources
+    from ..store import load
 
     return load(load_sources(project))
 
@@ -226,7 +227,6 @@ def row_problem(row: list[str]) -> str | None:
     return None
 
 
-
 def check_against_data(store: ox.Store, accepted: list[Accepted], path: Path) -> list[Accepted]:
     """The accepted rows, once each, after checking that every entity is ours and not yet
     linked, and that no entity gets two items and no item two entities (owl:sameAs would
@@ -297,7 +297,7 @@ def links_turtle(rows: list[Accepted], meta: dict[str, str], review: Path, graph
 
 def accept(project: Project, review: Path, out: Path, day: date) -> int:
     """Write the links file for the rows marked yes; returns how many links it holds."""
-    from .sources import graph_name
+    from ..sources import graph_name
 
     if out.exists():
         raise LinkError(f"{out} exists; give another --out (one file per review) or remove it first")
