@@ -11,8 +11,6 @@ from pathlib import Path
 from .errors import KgtoolError
 from .limits import Limits
 
-FORMATS = ("table", "csv", "tsv", "json", "xml")
-EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
 
 
 def project(args):
@@ -260,6 +258,9 @@ def cmd_serve(args) -> int:
 # Parser --------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
+    from .export import EXPORT_FORMATS
+    from .query import FORMATS
+
     main = argparse.ArgumentParser(prog="kgtool", description="Build, validate, query and export the biopolicy knowledge graph.")
     main.add_argument("--version", action=PrintVersion, nargs=0, help="print kgtool's version and exit")
     project_options(main, ".", None)

@@ -20,6 +20,7 @@ RELEASE_FILES = {
     "jsonld": "biopolicy.jsonld",
 }
 
+EXPORT_FORMATS = (*RELEASE_FILES, "ntriples")  # `kgtool export --format`: the release files' and the union as N-Triples
 DATASET_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 
 

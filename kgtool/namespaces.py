@@ -22,6 +22,10 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
+SCHEMA = "https://schema.org/"
+DCAT = "http://www.w3.org/ns/dcat#"
+VOID = "http://rdfs.org/ns/void#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 
 ONTOLOGY_GRAPH = GRAPH_IRI + "ontology"
 DERIVED_GRAPH = GRAPH_IRI + "derived"
@@ -41,7 +45,7 @@ PREFIXES: dict[str, str] = {
     "prov": PROV,
     "org": "http://www.w3.org/ns/org#",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "schema": "https://schema.org/",
+    "schema": SCHEMA,
     "sh": SH,
 }
 

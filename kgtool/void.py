@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import BP_IRI
+from .namespaces import BP_IRI, DCAT, DCTERMS, SD, VOID, XSD
 from .query import internal_query, run
 
 DATASET = BP_IRI + "dataset/biopolicy-kg"
@@ -46,11 +46,11 @@ def describe(store: ox.Store, per_graph: dict[str, int], dumps: dict[str, str], 
     licences = sorted(row["licence"].value for row in run(store, internal_query("licence"), {}))
     n = ox.NamedNode
     lines = [
-        "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
-        "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        f"@prefix dcat: <{DCAT}> .",
+        f"@prefix dcterms: <{DCTERMS}> .",
+        f"@prefix sd: <{SD}> .",
+        f"@prefix void: <{VOID}> .",
+        f"@prefix xsd: <{XSD}> .",
         "",
         f"{n(DATASET)} a void:Dataset , dcat:Dataset ;",
         f"    dcterms:title {TITLES[0]} , {TITLES[1]} ;",

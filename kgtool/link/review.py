@@ -20,14 +20,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import KgtoolError
-from ..namespaces import BP_IRI, BPO_IRI, Project
+from ..namespaces import BP_IRI, BPO_IRI, OWL, Project
 from ..remote import PublicEndpoint
 from .wikidata import LINKABLE_CLASSES, WD, Candidate, candidate_query, expected_types, parse_rows, score
 
 COLUMNS = ["entity", "entity_label_en", "entity_label_zh", "candidate", "candidate_label_en",
            "candidate_label_zh", "description", "score", "accept"]
 WIKIDATA_ITEM = re.compile(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*")
-OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+OWL_SAME_AS = OWL + "sameAs"
 
 
 class LinkError(KgtoolError):

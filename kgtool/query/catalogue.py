@@ -13,9 +13,8 @@ import pyoxigraph as ox
 
 from ..derive import SPARQL as INTERNAL_QUERIES
 from ..errors import KgtoolError
-from ..namespaces import PREFIXES
+from ..namespaces import PREFIXES, XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 class QueryError(KgtoolError):

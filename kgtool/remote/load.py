@@ -40,7 +40,7 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from ..namespaces import GRAPH_IRI, OWL
+from ..namespaces import GRAPH_IRI, OWL, RDF, XSD
 from ..store import as_quads
 from .client import RemoteError, Transient, log, retrying
 from .query import JSON_RESULTS, Endpoint, rows, select
@@ -457,9 +457,9 @@ def oxigraph_load(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], n
 # read back and compared term by term; each datatype whose literals did not all come
 # back is a warning, with an example.
 
-PLAIN = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+PLAIN = (XSD + "string", RDF + "langString")
 KNOWN_REWRITES = {
-    "http://www.w3.org/2001/XMLSchema#duration":
+    XSD + "duration":
         "Virtuoso 7 stores xsd:duration as a number, openlink/virtuoso-opensource#936",
 }
 

@@ -24,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..limits import Limits
+from ..namespaces import XSD
 from ..query import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, syntax_message, to_iri
 from ..query.worker import TimeLimit, WorkerDied, call
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = XSD + "string"
 
 RESULT_TYPES = {  # SELECT and ASK: media type -> format; the first is the default
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,

@@ -36,7 +36,8 @@ from starlette.staticfiles import StaticFiles
 from .. import export, void
 from ..export import RELEASE_FILES
 from ..limits import Limits
-from ..namespaces import BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, Project, compact
+from ..namespaces import (BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, OWL, PREFIXES, RDF, SCHEMA, SKOS, XSD, Project,
+                          compact)
 from ..query import (CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns, in_order,
                      internal_query, prepare, run)
 from ..store import instances_per_class, triples_per_graph
@@ -47,14 +48,11 @@ from .render import LANGS, UI, all_labels, date_text, duration_text, environment
 from .search import Names
 from .timeline import Item, layout, parse_date
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
-LINK_PROPERTIES = {
-    "http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2004/02/skos/core#exactMatch",
-    "http://www.w3.org/2004/02/skos/core#closeMatch", "https://schema.org/url", "https://schema.org/sameAs",
-}
-DATE_TYPES = {"http://www.w3.org/2001/XMLSchema#date", "http://www.w3.org/2001/XMLSchema#dateTime"}
+RDF_TYPE = RDF + "type"
+XSD_STRING = XSD + "string"
+XSD_DURATION = XSD + "duration"
+LINK_PROPERTIES = {OWL + "sameAs", SKOS + "exactMatch", SKOS + "closeMatch", SCHEMA + "url", SCHEMA + "sameAs"}
+DATE_TYPES = {XSD + "date", XSD + "dateTime"}
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 COOKIE_AGE = 365 * 24 * 3600
 DOCUMENT = BPO_IRI + "Document"
