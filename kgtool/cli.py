@@ -21,16 +21,9 @@ def project(args):
 
 def open_store(args):
     """The persistent store given by --store, or an in-memory one built from the files."""
-    from . import store
+    from .store import project_store
 
-    if args.store:
-        return store.open_existing(Path(args.store))
-    from .derive import add_derived_graph
-    from .sources import load_sources
-
-    sources = load_sources(project(args))
-    add_derived_graph(sources)
-    return store.load(sources)
+    return project_store(project(args), Path(args.store) if args.store else None)
 
 
 def write_output(data: bytes, output: str | None) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .errors import KgtoolError
-from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
+from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, Project
 
 if TYPE_CHECKING:
     from .sources import Sources
@@ -266,3 +266,17 @@ def instances_per_class(store: ox.Store) -> dict[str, int]:
         "GROUP BY ?class ORDER BY DESC(?n) ?class"
     )
     return {row["class"].value: int(row["n"].value) for row in rows}
+
+
+def project_store(project: Project, path: Path | None = None) -> ox.Store:
+    """The one way a command opens the graph: the persistent store at `path` (written by
+    `build --store`), else an in-memory store of the project's files with the derived graph,
+    as the release has it (unchecked: `build` is the checked path)."""
+    if path is not None:
+        return open_existing(path)
+    from .derive import add_derived_graph
+    from .sources import load_sources
+
+    sources = load_sources(project)
+    add_derived_graph(sources)
+    return load(sources)

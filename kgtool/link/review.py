@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from ..errors import KgtoolError
 from ..namespaces import BP_IRI, BPO_IRI, OWL, Project
 from ..remote import PublicEndpoint
+from ..store import project_store
 from .wikidata import LINKABLE_CLASSES, WD, Candidate, candidate_query, expected_types, parse_rows, score
 
 COLUMNS = ["entity", "entity_label_en", "entity_label_zh", "candidate", "candidate_label_en",
@@ -46,13 +47,6 @@ class Entity:
 
 
 # Our entities --------------------------------------------------------------------------
-
-def open_project_store(project: Project) -> ox.Store:
-    from ..sources import load_sources
-    from ..store import load
-
-    return load(load_sources(project))
-
 
 def unlinked_entities(store: ox.Store) -> list[Entity]:
     """Entities of the linkable classes with no owl:sameAs to Wikidata, each with its most
@@ -165,7 +159,7 @@ def one_line(cells: list[str]) -> list[str]:
 
 def candidates(project: Project, endpoint: PublicEndpoint, limit: int | None, batch: int, day: date) -> str:
     """Look up every unlinked entity (the first `limit` of them) and return the review file."""
-    entities = unlinked_entities(open_project_store(project))[:limit]
+    entities = unlinked_entities(project_store(project))[:limit]
     ranked = ranked_candidates(endpoint, entities, batch)
     found = sum(1 for e in entities if ranked[e.iri])
     print(f"[link] {len(entities)} unlinked entities, {found} with candidates, "
@@ -304,7 +298,7 @@ def accept(project: Project, review: Path, out: Path, day: date) -> int:
     meta, accepted = read_review(review)
     if not accepted:
         raise LinkError(f"{review}: no row has yes in the accept column; nothing to write")
-    rows = check_against_data(open_project_store(project), accepted, review)
+    rows = check_against_data(project_store(project), accepted, review)
     inside = out.resolve().is_relative_to(project.data_dir)
     graph = str(graph_name(project.data_dir, out.resolve())) if inside else None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from ..errors import KgtoolError
 from ..namespaces import BPO_IRI, Project
 from ..query import internal_query, run
-from ..sources import load_sources
-from ..store import load
+from ..store import project_store
 from .render import all_labels, environment
 
 ONTOLOGY_PAGE = "ontology.html"
@@ -136,7 +135,7 @@ def write_docs(project: Project, out: Path) -> list[Path]:
     """Write ontology.html, one scheme-NAME.html per concept scheme, and index.html."""
     if not project.ontology_file.is_file():
         raise DocsError(f"no ontology at {project.ontology_file}")
-    store = load(load_sources(project))
+    store = project_store(project)
     env = environment()
     out.mkdir(parents=True, exist_ok=True)
     written = [out / ONTOLOGY_PAGE]
