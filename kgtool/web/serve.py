@@ -46,7 +46,7 @@ from .endpoint import Answer, Refused, Row, Runner, body, handler
 from .outline import Part, tree
 from .render import LANGS, UI, all_labels, date_text, duration_text, environment, pick
 from .search import Names
-from .timeline import Item, layout, parse_date
+from .timeline import Item, day_of, layout
 
 RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
@@ -557,9 +557,9 @@ class Pages:
             note = UI[lang]["deadline_note"].format(duration=duration, trigger=text["trigger_label"], kind=kind)
             if text["moot"]:
                 note += f" · {UI[lang]['moot']} {text['revoked_on']}"
-            when = parse_date(text["due_date"])
+            when = day_of(text["due_date"])
             item = Item(when, text["measure_label"], self.site.href(row["measure"].value), "deadline",
-                        parse_date(text["trigger_date"]), note, moot=bool(text["moot"]))
+                        day_of(text["trigger_date"]), note, moot=bool(text["moot"]))
             (dated if when else undated).append(item)
         return dated, undated
 
@@ -567,7 +567,7 @@ class Pages:
         """Signings, summits, releases: everything with a dcterms:date or dcterms:issued."""
         items = []
         for row in run(self.site.store, internal_query("dated-events"), {}):
-            when = parse_date(row["date"].value)
+            when = day_of(row["date"].value)
             if when is None:
                 continue
             iri = row["item"].value

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..derive import Duration, add_duration, parse_date
 from ..query import width as text_units
 
 CHAR_PX = 6.6          # average width of one text unit at the font size the template uses
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)
+ONE_MONTH = Duration(months=1)
 
 
 @dataclass
@@ -47,17 +49,13 @@ class Chart:
     rows: list[Row]
 
 
-def parse_date(value: str) -> date | None:
-    """The date of an xsd:date or xsd:dateTime lexical form, or None."""
+def day_of(value: str) -> date | None:
+    """The day of an xsd:date or xsd:dateTime lexical form, or None: a row without a
+    readable date is left off the timeline, not an error."""
     try:
-        return date.fromisoformat(value[:10])
+        return parse_date(value[:10])
     except ValueError:
         return None
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_ticks(lo: date, hi: date, most: int = 12) -> list[date]:
@@ -68,7 +66,7 @@ def month_ticks(lo: date, hi: date, most: int = 12) -> list[date]:
     while day <= hi:
         if day >= lo and ((day.year * 12 + day.month - 1) % step == 0):
             ticks.append(day)
-        day = add_months(day, 1)
+        day = add_duration(day, ONE_MONTH)
     return ticks
 
 
