@@ -245,10 +245,9 @@ def stage_and_swap(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], 
 # Loading into an Oxigraph server -------------------------------------------------------
 #
 # Oxigraph runs each request as one transaction, and its transactional writes are the
-# slow part of any load (Oxigraph 0.5.13 on a 2-core machine: a transactional N-Quads POST
-# of 134k triples 7.6 s; `MOVE` of the same triples between graphs 28 s; the bulk loader,
-# not atomic, 3.6 s). So the Oxigraph path writes each triple once, in one transaction,
-# and only the triples that change.
+# slow part of any load (a `MOVE` between graphs is slower still; the bulk loader is not
+# atomic; measured in docs/performance.md, "Loading into a store"). So the Oxigraph path
+# writes each triple once, in one transaction, and only the triples that change.
 
 UPDATE_LIMIT = 32 * 2**20  # bytes of triples in one SPARQL Update; a larger change is staged
 BLANK_LIMIT = 20_000  # triples with blank nodes compared up to their names (worst case exponential)
@@ -450,9 +449,8 @@ def oxigraph_load(store: ox.Store, endpoint: Endpoint, graphs: dict[str, str], n
 
 # Literals the store kept or changed ----------------------------------------------------
 #
-# A count of triples does not show a store that rewrites literals as it loads them:
-# Virtuoso 7 stores `"P200D"^^xsd:duration` as a number of seconds and answers
-# `"1.728e+07"^^xsd:duration` (openlink/virtuoso-opensource#936). After a load, the
+# A count of triples does not show a store that rewrites literals as it loads them, as
+# Virtuoso 7 does with xsd:duration (docs/stores.md, "Virtuoso 7"). After a load, the
 # distinct typed literals of the release (plain and language-tagged strings aside) are
 # read back and compared term by term; each datatype whose literals did not all come
 # back is a warning, with an example.
