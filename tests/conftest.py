@@ -16,8 +16,12 @@ from kgtool.sources import load_sources
 REPO = Path(__file__).resolve().parent.parent
 MINI_DATA = REPO / "tests" / "fixtures" / "mini" / "data"
 TEST_QUERIES = REPO / "tests" / "fixtures" / "queries"
+# Our namespaces and XML Schema's, written out here rather than imported from
+# kgtool.namespaces, so that a wrong constant there fails the tests.
 BP = "https://w3id.org/biopolicy/id/"
+BPO = "https://w3id.org/biopolicy/ontology#"
 GRAPHS = "https://w3id.org/biopolicy/graph/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def rdflib_graph(sources, name: str):

@@ -7,9 +7,8 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 from kgtool.derive import Duration, add_derived_graph, add_duration, parse_duration
 from kgtool.sources import Sources
 
-from conftest import BP, GRAPHS, rdflib_graph
+from conftest import BP, BPO, GRAPHS, rdflib_graph
 
-BPO = "https://w3id.org/biopolicy/ontology#"
 
 
 @pytest.mark.parametrize("text, expected", [

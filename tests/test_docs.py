@@ -13,10 +13,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from conftest import REPO
+from conftest import BPO, REPO
 from kgtool.cli import main
 
-BPO = "https://w3id.org/biopolicy/ontology#"
 
 
 @pytest.fixture(scope="module")

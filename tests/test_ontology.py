@@ -9,10 +9,11 @@ import pytest
 import rdflib
 
 from conftest import REPO
+from conftest import BPO as BPO_IRI
 
 ONTOLOGY = REPO / "ontology" / "biopolicy.ttl"
 CHECKS = sorted((REPO / "ontology" / "checks").glob("*-violation.rq"))
-BPO = rdflib.Namespace("https://w3id.org/biopolicy/ontology#")
+BPO = rdflib.Namespace(BPO_IRI)
 
 
 @pytest.fixture(scope="module")

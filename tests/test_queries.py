@@ -10,9 +10,8 @@ from kgtool.query import (Param, QueryError, SavedQuery, bind, catalogue, find_q
                           parse_assignments, prepare, read_query, run, services)
 from kgtool.query.text import outer_group_start, with_values_block
 
-from conftest import BP, REPO, TEST_QUERIES
+from conftest import BP, REPO, TEST_QUERIES, XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 # Each of these characters would change a query if a value were pasted into its text.
 NASTY = 'Exam"ple} # > \' \\ <x>\nUNION { ?a ?b ?c }'
 

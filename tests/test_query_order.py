@@ -38,11 +38,10 @@ from kgtool.query import bind, catalogue, concatenated_columns, find_query, run
 from kgtool.query.results import sorted_parts
 from kgtool.query.text import TOKEN, outer_group_start
 
-from conftest import MINI_DATA, REPO
+from conftest import MINI_DATA, REPO, XSD
 from test_saved_queries import EXPECTED_FILES, LOCAL_QUERIES, QUERIES, read_expected
 from test_serve import http, server  # noqa: F401 (the server fixture: kgtool serve on the real data)
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMBERS = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                              "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}

@@ -22,9 +22,9 @@ from kgtool.query import bind, catalogue, format_results, run
 from kgtool.store import load, triples_per_graph
 
 import servers
-from conftest import GRAPHS, LOAD_STDERR, MINI_DATA, REPO, kgtool
+from conftest import GRAPHS, LOAD_STDERR, MINI_DATA, REPO, XSD, kgtool
 
-DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+DURATION = XSD + "duration"
 
 # Where Virtuoso 7.2.5 answers a saved query differently, each a Virtuoso bug (the embedded
 # store and the Oxigraph server agree with the expected results of tests/expected/). Strict:

@@ -28,6 +28,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.paths import InvPath
 
+from conftest import BP, BPO
+
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "biopolicy.ttl"
 SHAPES = sorted((ROOT / "shapes").glob("*.ttl"))
@@ -35,9 +37,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
 
-BPO = "https://w3id.org/biopolicy/ontology#"
 PREFIXES = {
-    "bp": "https://w3id.org/biopolicy/id/",
+    "bp": BP,
     "bpo": BPO,
     "bps": "https://w3id.org/biopolicy/shapes#",
     "dcterms": "http://purl.org/dc/terms/",
