@@ -36,46 +36,14 @@ from pathlib import Path
 import pytest
 
 from conftest import GRAPHS
-from test_data import ask, counts_test, source_graphs
+from test_data import ask, counts_test, read_counts, source_graphs
 
 HGR, ECL, DUI, BIO, AFSL, AFSLP = source_graphs(
     "cn-hgr-regulation-2019", "cn-export-control-law-2020", "cn-dual-use-export-control-regulations-2024",
     "cn-biological-dual-use-export-control-regulations-2002", "cn-anti-foreign-sanctions-law-2021",
     "cn-afsl-implementing-provisions-2025")
-ARTICLE = '?x a bpo:Provision ; bpo:number ?n FILTER(STRENDS(?n, "条"))'
 
-COUNTS = [
-    (HGR, "chapters", "?x a bpo:Provision ; dcterms:isPartOf bp:document/cn-hgr-regulation-2019", 6),
-    (HGR, "articles", '?x a bpo:Provision ; bpo:number ?n FILTER(STRENDS(?n, "条"))', 47),
-    *[(HGR, f"articles of chapter {chapter}", f"?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-hgr-regulation-2019/ch-{chapter}", n)
-      for chapter, n in enumerate((10, 6, 12, 7, 10, 2), start=1)],
-    (HGR, "articles with an English and a Chinese summary",
-     '?x a bpo:Provision ; dcterms:description ?en , ?zh FILTER(LANG(?en) = "en" && LANG(?zh) = "zh")', 47),
-    (HGR, "measures", "?x a bpo:Directive", 19),
-    (HGR, "penalties", "?x a bpo:Penalty", 7),
-    (HGR, "export controls (provision abroad)", "?x a bpo:ExportControl", 4),
-    (HGR, "fine bounds", "?x a bpo:MonetaryAmount", 10),
-    (HGR, "lifecycle events", "?x a ?k FILTER(?k IN (bpo:Adoption, bpo:Promulgation, bpo:EntryIntoForce))", 3),
-    (ECL, "chapters", "?x a bpo:Provision ; dcterms:isPartOf bp:document/cn-export-control-law-2020", 5),
-    (ECL, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-export-control-law-2020/ch-2", 3),
-    (ECL, "articles", ARTICLE, 49),
-    (ECL, "articles of chapter 2, section 1", "?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-export-control-law-2020/ch-2-sec-1", 13),
-    (ECL, "articles of chapter 4", "?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-export-control-law-2020/ch-4", 12),
-    (ECL, "measures", "?x a bpo:Directive", 10),
-    (ECL, "penalties", "?x a bpo:Penalty", 2),
-    (DUI, "chapters", "?x a bpo:Provision ; dcterms:isPartOf bp:document/cn-dual-use-export-control-regulations-2024", 6),
-    (DUI, "articles", ARTICLE, 50),
-    (DUI, "articles of chapter 3, section 1", "?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-dual-use-export-control-regulations-2024/ch-3-sec-1", 9),
-    (DUI, "articles of chapter 5", "?x a bpo:Provision ; dcterms:isPartOf bp:provision/cn-dual-use-export-control-regulations-2024/ch-5", 8),
-    (DUI, "measures", "?x a bpo:Directive", 9),
-    (DUI, "penalties", "?x a bpo:Penalty", 2),
-    (BIO, "articles", ARTICLE, 25),
-    (BIO, "measures", "?x a bpo:Directive", 6),
-    (AFSL, "articles", ARTICLE, 16),
-    (AFSL, "measures", "?x a bpo:Directive", 4),
-    (AFSLP, "articles", ARTICLE, 22),
-    (AFSLP, "measures", "?x a bpo:Directive", 6),
-]
+COUNTS = read_counts("cn-rules.tsv")
 
 
 def test_control_lists_created_by_the_texts(real_store):

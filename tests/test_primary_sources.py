@@ -48,7 +48,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import BP, GRAPHS
-from test_data import PREFIXES, ask, counts_test, expand, source_graphs
+from test_data import PREFIXES, ask, counts_test, expand, read_counts, source_graphs
 
 LINKS = f"<{GRAPHS}links/commentary-to-primary>"
 EO, NSCEB, HR8333, HR7085, S3558, S1387, HR2756, SUMMIT, FACT_SHEET, PRESS_CALL = source_graphs(
@@ -56,62 +56,7 @@ EO, NSCEB, HR8333, HR7085, S3558, S1387, HR2756, SUMMIT, FACT_SHEET, PRESS_CALL 
     "wh-summit-fact-sheet-2022-09-14", "wh-fact-sheet-2022-09-12", "wh-press-call-2022-09-12")
 SUMMIT_AMOUNTS = 18  # counted by hand in the text of the summit fact sheet (see the docstring)
 
-COUNTS = [
-    (EO, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/eo-14081", 14),
-    (EO, "tasks", "?x a bpo:Directive", 55),
-    (EO, "tasks of section 3", "?x a bpo:Directive ; dcterms:isPartOf bp:provision/eo-14081/sec-3", 11),
-    (EO, "tasks of section 11", "?x a bpo:Directive ; dcterms:isPartOf bp:provision/eo-14081/sec-11", 5),
-    (EO, "tasks with a deadline", "?x bpo:hasDeadline ?d", 37),
-    (EO, "deadlines", "?x a bpo:Deadline", 12),
-    (EO, "deadlines counted from an event without a date", "?x a bpo:Deadline ; bpo:trigger ?t . FILTER(?t != bp:event/eo-14081-signing)", 3),
-    (EO, "deliverables", "?x a bpo:Deliverable", 35),
-    (EO, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (NSCEB, "recommendations", "?x a bpo:Recommendation", 37),
-    (NSCEB, "recommendations with a printed number", "?x a bpo:Recommendation ; bpo:number ?n", 20),
-    (NSCEB, "recommendations in a section page's list", "?x a bpo:Recommendation ; dcterms:isPartOf ?s . ?s a bpo:Provision ; bpo:number ?n", 26),
-    (NSCEB, "recommendations only in the list by agency", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/recommendations-by-agency", 3),
-    (NSCEB, "chapters", "?x a bpo:StrategicAction", 6),
-    (NSCEB, "chapters with a title read", "?x a bpo:StrategicAction ; dcterms:title ?t", 2),
-    (NSCEB, "section pages", "?x a bpo:Provision ; bpo:number ?n ; schema:url ?u", 9),
-    (NSCEB, "recommendations of chapter 2", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/chapter-2", 11),
-    (NSCEB, "recommendations of section 3.3", "?x a bpo:Recommendation ; dcterms:isPartOf bp:provision/nsceb-final-report/section-3-3", 4),
-    (NSCEB, "amounts", "?x a bpo:MonetaryAmount", 0),
-    (LINKS, "commentary statements linked", "?x bpo:describes ?p", 24),
-    (LINKS, "primary measures and provisions linked", "?s bpo:describes ?x", 35),
-    (LINKS, "notes where the two numberings differ", "?x skos:note ?n", 9),
-    (HR8333, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-8333-118", 2),
-    (HR8333, "sections and subsections", "?x a bpo:Provision", 4),
-    (HR8333, "prohibitions", "?x a bpo:Restriction", 2),
-    (HR8333, "companies", "?x a bpo:Company", 0),
-    (HR8333, "deadlines", "?x a bpo:Deadline", 0),
-    (HR7085, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-7085-118", 2),
-    (HR7085, "findings", "?x a bpo:Claim ; dcterms:isPartOf bp:provision/hr-7085-118/sec-2-a", 5),
-    (HR7085, "companies", "?x a bpo:Company", 1),
-    (HR7085, "measures", "?x a bpo:Measure", 0),
-    (HR7085, "deadlines", "?x a bpo:Deadline", 0),
-    (S3558, "sections", "?x a bpo:Provision", 0),
-    (S3558, "dated events (an introduction, a committee report)", "?x a ?kind ; dcterms:date ?d . VALUES ?kind { bpo:Introduction bpo:CommitteeReport }", 2),
-    (S3558, "companies", "?x a bpo:Company", 0),
-    (S3558, "deadlines", "?x a bpo:Deadline", 0),
-    (S1387, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/s-1387-119", 2),
-    (S1387, "companies", "?x a bpo:Company", 0),
-    (S1387, "deadlines", "?x a bpo:Deadline", 0),
-    (HR2756, "sections", "?x a bpo:Provision ; dcterms:isPartOf bp:document/hr-2756-119", 2),
-    (HR2756, "companies", "?x a bpo:Company", 0),
-    (HR2756, "deadlines", "?x a bpo:Deadline", 0),
-    (SUMMIT, "amounts", "?x a bpo:MonetaryAmount", SUMMIT_AMOUNTS),
-    (SUMMIT, "amounts stated as more than", "?x bpo:bound bpo:MoreThan", 3),
-    (SUMMIT, "amounts stated as up to", "?x bpo:bound bpo:AtMost", 1),
-    (SUMMIT, "amounts stated as approximately", "?x bpo:bound bpo:Approximately", 1),
-    (SUMMIT, "amounts over a period", "?x bpo:period ?p", 2),
-    (SUMMIT, "steps, each a measure announced at the summit", "?x bpo:announcedAt bp:event/wh-biotech-summit-2022 FILTER(?x != bp:measure/wh-summit-2022/key-steps)", 25),
-    (SUMMIT, "people leading or joining the summit", "bp:event/wh-biotech-summit-2022 prov:wasAssociatedWith|schema:attendee ?x", 11),
-    (FACT_SHEET, "claims", "?x bpo:statedBy bp:document/wh-fact-sheet-2022-09-12", 13),
-    (FACT_SHEET, "amounts", "?x a bpo:MonetaryAmount", 1),
-    (FACT_SHEET, "measures", "?x a bpo:Measure", 0),
-    (PRESS_CALL, "amounts", "?x a bpo:MonetaryAmount", 2),
-    (PRESS_CALL, "measures", "?x a bpo:Measure", 0),
-]
+COUNTS = read_counts("primary-sources.tsv")
 
 
 test_counts_match_the_text = counts_test(COUNTS)
