@@ -7,7 +7,8 @@ import pyoxigraph as ox
 import pytest
 
 from kgtool.namespaces import BPO_IRI
-from kgtool.query import QueryError, SavedQuery, bind, catalogue, find_query, internal_query, parse_assignments, read_query
+from kgtool.query import (QueryError, SavedQuery, bind, catalogue, find_query, internal_query, parse_assignments,
+                          read_query)
 
 from conftest import BP, REPO, TEST_QUERIES
 

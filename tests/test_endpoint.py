@@ -150,8 +150,9 @@ def test_terms_are_written_as_sparql_json_results_write_them():
 
 
 def test_every_format_holds_the_same_rows_cut_at_the_cap(mini_store):
-    answer = evaluate(mini_store, "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(isIRI(?s)) } "
-                      "ORDER BY ?s ?label", {"use_default_graph_as_union": True}, Limits(max_rows=4))
+    text = ("SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(isIRI(?s)) } "
+            "ORDER BY ?s ?label")
+    answer = evaluate(mini_store, text, {"use_default_graph_as_union": True}, Limits(max_rows=4))
     assert answer.truncated
     data, media = body(answer, "")
     assert media == "application/sparql-results+json"

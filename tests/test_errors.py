@@ -1,6 +1,6 @@
-"""kgtool/errors.py: the one root of user errors. Every concern's error is a KgtoolError,
-and the CLI reports any KgtoolError (and only those, and OSError) as `kgtool: error: ...`
-with exit 2; errors.py imports nothing, so that every module may import it."""
+"""kgtool/errors.py: the one root of user errors. Every concern's error is a KgtoolError;
+the CLI reports one as `kgtool: error: ...` with exit 2, and anything else (a bug) with its
+traceback; errors.py imports nothing, so that every module may import it."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_every_error_class_of_kgtool_is_a_user_error_under_the_root():
         for cls_name, cls in inspect.getmembers(importlib.import_module(name), inspect.isclass):
             if cls.__module__ == name and cls_name.endswith("Error"):
                 found[f"{name}.{cls_name}"] = issubclass(cls, KgtoolError)
-    assert {"kgtool.remote.client.RemoteError", "kgtool.link.review.LinkError", "kgtool.query.catalogue.QueryError"} <= set(found)
+    assert {"kgtool.remote.client.RemoteError", "kgtool.link.review.LinkError", "kgtool.store.StoreError"} <= set(found)
     assert [name for name, under_root in found.items() if not under_root] == []
 
 

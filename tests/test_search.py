@@ -16,7 +16,8 @@ def names(*rows: tuple[str, str, str, int]) -> Names:
 
 
 def test_a_part_of_a_name_is_found_in_either_script_whatever_its_case_or_width():
-    found = names((WUXI, "WuXi AppTec", "en", 0), (WUXI, "药明康德", "zh", 0), (BP + "agency/us-dod", "国防部", "zh", 0))
+    found = names((WUXI, "WuXi AppTec", "en", 0), (WUXI, "药明康德", "zh", 0),
+                  (BP + "agency/us-dod", "国防部", "zh", 0))
     for text in ("wuxi", "WUXI", "ＷｕＸｉ", "apptec", "药明", "康德", " 药明 "):
         assert [hit.iri for hit in found.search(text)] == [WUXI], text
     assert found.search("药明")[0] == Hit(WUXI, "药明康德", "zh")
@@ -28,7 +29,8 @@ def test_the_whole_name_before_its_start_before_a_word_before_the_inside():
     found = names(("inside", "Counterexample", "en", 0), ("word", "An example office", "en", 0),
                   ("start", "Example Agency", "en", 0), ("whole", "Example", "en", 0), ("alias", "Example", "en", 1),
                   ("after-bracket", "Office (example)", "en", 0))
-    assert [hit.iri for hit in found.search("example")] == ["whole", "alias", "start", "after-bracket", "word", "inside"]
+    ranked = ["whole", "alias", "start", "after-bracket", "word", "inside"]
+    assert [hit.iri for hit in found.search("example")] == ranked
 
 
 def test_each_resource_comes_once_under_its_best_name_and_the_list_is_cut():

@@ -119,7 +119,8 @@ def test_nesting_is_counted_past_strings_iris_and_comments(text, depth):
 
 
 @pytest.mark.parametrize("text, form", [
-    ("# SELECT in a comment\nPREFIX ask: <urn:ask:>\nBASE <urn:b:>\nconstruct { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("# SELECT in a comment\nPREFIX ask: <urn:ask:>\nBASE <urn:b:>\nconstruct { ?s ?p ?o } WHERE { ?s ?p ?o }",
+     "CONSTRUCT"),
     ("PREFIX select: <urn:x:> INSERT DATA { <urn:a> <urn:b> 'SELECT' }", "INSERT"),
     ("'SELECT'", None),
 ])
@@ -132,7 +133,7 @@ def test_an_update_is_named_by_its_operations_and_other_text_by_its_first_word()
         check_read_only(SavedQuery("q", Path("q.rq"), text))
 
     check("PREFIX delete: <urn:x:>\nSELECT * WHERE { ?s delete:p ?o }")
-    with pytest.raises(QueryError, match=r"^q\.rq: is a SPARQL Update \(DROP, INSERT DATA\); `kgtool query` only reads"):
+    with pytest.raises(QueryError, match=r"^q\.rq: is a SPARQL Update \(DROP, INSERT DATA\); `kgtool query` only"):
         check("DROP ALL ; INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     with pytest.raises(QueryError, match=r"^q\.rq: not a SPARQL query: it starts with HELLO, not SELECT, CONSTRUCT"):
         check("hello world")
