@@ -1,7 +1,7 @@
 """Real triple stores for the tests, each on 127.0.0.1 on a free port, with its data in a
-temporary directory: an Oxigraph server, a Virtuoso Open Source 7 server, and a small HTTP
-proxy that fails on purpose. Each is a context manager that stops what it started, also
-when the test inside fails.
+temporary directory: an Oxigraph server, a Virtuoso Open Source 7 server, a small HTTP
+proxy that fails on purpose, and a stub that answers as a test says (`Stub`). Each is a
+context manager that stops what it started, also when the test inside fails.
 
 Readiness is polled (up to a generous limit), never assumed after a fixed sleep, so a slow
 machine makes the tests slower, not wrong."""
@@ -263,6 +263,39 @@ class Serving:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class Stub(Serving):
+    """An HTTP/1.1 server that keeps connections open and answers each request with
+    `answer(handler) -> (status, headers, body)`; `received` holds (client port, method,
+    path, headers) of each request."""
+
+    def __init__(self, answer):
+        self.received: list[tuple[int, str, str, dict]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_one(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stub.received.append((self.client_address[1], self.command, self.path, dict(self.headers)))
+                status, headers, body = answer(self)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = handle_one
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
 
 
 class FaultyProxy(Serving):

@@ -1,5 +1,5 @@
 """The layout of kgtool/: the layers of the documented flow, in order, and a test that no
-module imports a later layer; and the one root of user errors (kgtool.errors).
+module imports a later layer; and a test file for every module, named by one rule.
 
 LAYERS is the one statement of the order; docs/development.md's module table mirrors it.
 Each top-level name under kgtool/ (a module, or a subpackage with all its modules) is in
@@ -9,8 +9,6 @@ one after it. Imports inside functions count too: a late import is still a depen
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -137,7 +135,6 @@ def test_each_layer_name_is_used_once():
     assert len(names) == len(set(names))
 
 
-
 def test_the_module_table_of_development_md_mirrors_the_layers():
     """docs/development.md lists every module of kgtool/ (not the `__init__` files) once, in
     the layer LAYERS puts it in, and its layers in LAYERS' order."""
@@ -155,35 +152,6 @@ def test_the_module_table_of_development_md_mirrors_the_layers():
     order = list(dict.fromkeys(rows.values()))
     assert order == [name for name, _ in LAYERS if name in order]
 
-# One root for user errors ------------------------------------------------------------------
-
-def test_the_user_errors_of_each_concern_share_one_root():
-    from kgtool.build import BuildFailed
-    from kgtool.check import ValidationError
-    from kgtool.errors import KgtoolError
-    from kgtool.query import QueryError
-    from kgtool.sources import SourceError
-    from kgtool.store import StoreError
-    from kgtool.web.docs import DocsError
-
-    for error in (BuildFailed, DocsError, QueryError, SourceError, StoreError, ValidationError):
-        assert issubclass(error, KgtoolError), error
-
-
-def test_the_cli_reports_any_user_error_in_one_line_and_exit_2(tmp_path):
-    """A user error from a command (one raised here, that cli does not name) is one
-    `kgtool: error:` line per line of its message and exit 2; a bug keeps its traceback."""
-    script = ("import sys\nfrom kgtool import cli\nfrom kgtool.errors import KgtoolError\n"
-              "class Odd(KgtoolError): pass\n"
-              "def fails(args):\n    raise {error}\n"
-              "cli.cmd_stats = fails\nsys.exit(cli.main(['stats']))\n")
-    run = lambda error: subprocess.run([sys.executable, "-c", script.format(error=error)],  # noqa: E731
-                                       capture_output=True, text=True, cwd=tmp_path)
-    done = run('Odd("first\\nsecond")')
-    assert (done.returncode, done.stderr) == (2, "kgtool: error: first\nkgtool: error: second\n")
-    done = run('ValueError("a bug")')
-    assert done.returncode == 1 and "Traceback" in done.stderr and "ValueError: a bug" in done.stderr
-
 
 @pytest.mark.parametrize("module", ["kgtool.check", "kgtool.query", "kgtool.web"])
 def test_each_subpackage_says_what_it_owns_and_may_import(module):
@@ -191,3 +159,46 @@ def test_each_subpackage_says_what_it_owns_and_may_import(module):
 
     doc = importlib.import_module(module).__doc__ or ""
     assert "May import" in doc and "never" in doc, module
+
+
+# A test file for every module ----------------------------------------------------------------
+#
+# The rule of docs/development.md ("Tests"): kgtool/[PACKAGE/]NAME.py is tested in
+# tests/test_NAME.py, or in tests/test_PACKAGE_NAME.py where NAME alone also names another
+# module or a subpackage of kgtool, or what a test file of that name tests already:
+OTHER_SUBJECTS = {"docs": "tests/test_docs.py tests the documents of docs/ and the README"}
+
+
+def expected_test_file(package: Path, module: Path) -> str:
+    """The name of a module's test file, by the rule above."""
+    parts = module.relative_to(package).with_suffix("").parts
+    names = [p.stem for p in package.rglob("*.py") if p.name != "__init__.py"]
+    names += [p.parent.name for p in package.glob("*/__init__.py")]
+    shared = names.count(parts[-1]) > 1 or parts[-1] in OTHER_SUBJECTS
+    return "test_" + "_".join(parts if shared else parts[-1:]) + ".py"
+
+
+def modules_without_tests(package: Path, tests: Path) -> list[str]:
+    """`module: no tests/test_....py` for each module (not `__init__`) whose test file is missing."""
+    return [f"{path.relative_to(package.parent)}: no {tests.name}/{expected_test_file(package, path)}"
+            for path in sorted(package.rglob("*.py"))
+            if path.name != "__init__.py" and not (tests / expected_test_file(package, path)).exists()]
+
+
+def test_every_module_has_its_test_file():
+    assert modules_without_tests(REPO / "kgtool", REPO / "tests") == []
+
+
+def test_a_module_without_its_test_file_is_named(tmp_path):
+    """A small package shaped like kgtool: remote/query.py shares its name with the query
+    package, and web/docs.py with the subject of test_docs.py, so theirs take the package's."""
+    package, tests = tmp_path / "kgtool", tmp_path / "tests"
+    for module in ("__init__", "store", "query/__init__", "query/text", "remote/__init__", "remote/query",
+                   "web/__init__", "web/docs"):
+        (package / f"{module}.py").parent.mkdir(parents=True, exist_ok=True)
+        (package / f"{module}.py").write_text("")
+    tests.mkdir()
+    for name in ("test_store.py", "test_text.py", "test_query.py", "test_docs.py"):
+        (tests / name).write_text("")
+    assert modules_without_tests(package, tests) == ["kgtool/remote/query.py: no tests/test_remote_query.py",
+                                                     "kgtool/web/docs.py: no tests/test_web_docs.py"]

@@ -325,14 +325,3 @@ def test_enrichment_needs_the_item_so_the_remote_query_stays_bounded(wikidata):
 def test_service_endpoint_parameter_is_checked_as_an_iri(wikidata):
     done = enrich("http://127.0.0.1/query> } SERVICE <http://evil.example/", "--allow-service", wikidata)
     assert done.returncode == 2 and "parameter wikidata=" in done.stderr
-
-
-def test_proposed_bodies_are_not_offered_for_linking(real_store):
-    """The NBCO and the Office of Global Competition Analysis are proposals: no Wikidata item
-    can be the same thing, while existing agencies without a link are offered."""
-    from kgtool.link.review import unlinked_entities
-
-    offered = {e.iri for e in unlinked_entities(real_store)}
-    assert "https://w3id.org/biopolicy/id/agency/nbco" not in offered
-    assert "https://w3id.org/biopolicy/id/agency/ogca" not in offered
-    assert "https://w3id.org/biopolicy/id/agency/us-dol" in offered

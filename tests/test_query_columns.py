@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kgtool.query import QueryError, catalogue, read_query
+from kgtool.query import catalogue
 
 from conftest import REPO
 
@@ -44,26 +44,6 @@ def test_titles_are_in_their_language(query):
     for column, titles in query.columns.items():
         assert any("\u4e00" <= c <= "\u9fff" for c in titles["zh"]), f"{query.path}: {column}'s zh title is not Chinese"
         assert titles["en"].isascii(), f"{query.path}: {column}'s en title is not English"
-
-
-def test_column_lines_are_parsed(tmp_path):
-    path = tmp_path / "q.rq"
-    path.write_text("#+ column: due  Due date | 截止日期\n#+ hidden: m s=source_label\n"
-                    "#+ value: kind not linked = not linked | 未链接\nSELECT ?due ?kind ?m ?s ?source_label WHERE {}\n",
-                    encoding="utf-8")
-    query = read_query(path)
-    assert query.column_title("due", "zh") == "截止日期" and query.column_title("due", "en") == "Due date"
-    assert query.linked_column("m") == "m_label" and query.linked_column("s") == "source_label"
-    assert query.linked_column("due") is None
-    assert query.values["kind"]["not linked"] == {"en": "not linked", "zh": "未链接"}
-
-
-@pytest.mark.parametrize("line", ["#+ column: due  Due date", "#+ value: kind linked 已链接"])
-def test_a_bad_column_line_names_the_file_and_line(tmp_path, line):
-    path = tmp_path / "q.rq"
-    path.write_text(f"#+ title: t\n{line}\nSELECT * WHERE {{}}\n", encoding="utf-8")
-    with pytest.raises(QueryError, match=r"q\.rq:2: want"):
-        read_query(path)
 
 
 def test_every_param_class_is_a_class_of_the_ontology():

@@ -34,11 +34,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kgtool.query import bind, catalogue, concatenated_columns, find_query, run
+from kgtool.query import bind, catalogue, find_query, run
 from kgtool.query.results import sorted_parts
 from kgtool.query.text import TOKEN, outer_group_start
 
 from conftest import MINI_DATA, REPO, XSD
+from test_results import JOINED
 from test_saved_queries import EXPECTED_FILES, LOCAL_QUERIES, QUERIES, read_expected
 from test_serve import http, server  # noqa: F401 (the server fixture: kgtool serve on the real data)
 
@@ -216,23 +217,9 @@ def test_a_mixed_key_or_a_hidden_key_with_several_values_per_row_fails(real_stor
 # The parts of a " | "-joined cell ----------------------------------------------------------
 #
 # GROUP_CONCAT has no order, so kgtool sorts the parts of the columns it makes (and only
-# those: queries.concatenated_columns) where answers are written: `kgtool query` in every
-# format, and the web pages with their downloads. The engine's own order is checked first,
+# those: query.results.concatenated_columns, tests/test_results.py) where answers are
+# written: `kgtool query` in every format, and the web pages with their downloads. The engine's own order is checked first,
 # so that each test shows the sorting, not a lucky order.
-
-JOINED = """SELECT (GROUP_CONCAT(?part; separator=" | ") AS ?joined) ?plain
-WHERE { VALUES (?part ?plain) { ("b"@en "z | y") ("a"@en "z | y") } }  # GROUP_CONCAT(?x; separator=" | ") AS ?not_a_column
-GROUP BY ?plain ORDER BY ?plain
-"""
-
-
-def test_only_the_columns_of_a_group_concat_with_the_separator_are_concatenations():
-    assert concatenated_columns(JOINED) == {"joined"}
-    assert concatenated_columns('SELECT (GROUP_CONCAT(?x; separator=", ") AS ?y) WHERE {}') == set()
-    differences = find_query(QUERIES, "commentary-differences")
-    assert concatenated_columns(differences.text) == {"commentary_values", "primary_values", "primary_numbers"}
-    assert sorted_parts(ox.Literal("b | a | c", language="en")) == ox.Literal("a | b | c")
-    assert sorted_parts(ox.Literal("")) is None and sorted_parts(None) is None
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])

@@ -18,7 +18,7 @@ from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
 
 from kgtool import remote
 from kgtool.remote import load as loading
-from kgtool.query import bind, catalogue, format_results, run
+from kgtool.query import bind, catalogue, run
 from kgtool.store import load, triples_per_graph
 
 import servers
@@ -285,17 +285,6 @@ def test_a_stock_oxigraph_server_stops_load_and_query_with_the_flag_to_set(tmp_p
         assert asked.stdout == embedded.stdout
 
 
-def test_the_setting_named_is_the_servers_own_when_its_header_says_which():
-    endpoint = remote.Endpoint("http://127.0.0.1:1/query")
-    endpoint._server_headers = ["Oxigraph/0.5.13"]
-    assert "`oxigraph serve --union-default-graph`" in loading.union_setting(endpoint)
-    assert "Fuseki" not in loading.union_setting(endpoint)
-    endpoint._server_headers = ["Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"]
-    named = loading.union_setting(endpoint)
-    assert "`oxigraph serve --union-default-graph`" in named and "`tdb2:unionDefaultGraph true`" in named
-    assert "`tdb:unionDefaultGraph true`" in named and "see its documentation" in named
-
-
 # Failures ------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -391,18 +380,6 @@ def test_without_a_graph_store_graphs_go_in_by_sparql_update_in_chunks(oxigraph_
     assert server_counts(server, "https://example.org/graphs/") == counts
     ontology = "https://example.org/graphs/ontology"
     assert isomorphic(server_graph(server, ontology), local_graph(mini_store, GRAPHS + "ontology"))
-
-
-def test_blank_node_groups_keep_a_blank_node_in_one_request():
-    b1, b2, x = ox.BlankNode("b1"), ox.BlankNode("b2"), ox.NamedNode("http://e/x")
-    p = ox.NamedNode("http://e/p")
-    triples = [ox.Triple(x, p, b1), ox.Triple(b1, p, b2), ox.Triple(x, p, x), ox.Triple(b2, p, ox.Literal("v"))]
-    groups = loading.blank_node_groups(triples)
-    assert sorted(len(g) for g in groups) == [1, 3]
-    store = ox.Store()
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode("http://e/g")) for t in triples)
-    documents = list(loading.chunks(store, "http://e/g", 1))
-    assert sorted(d.count(b"\n") for d in documents) == [1, 3]
 
 
 def test_an_unreachable_endpoint_is_a_clear_error():

@@ -160,21 +160,6 @@ def same_everywhere(server: servers.Server, store: ox.Store) -> None:
     assert not any(g.startswith(remote.LOADING) for g in server_counts(server, prefix=""))
 
 
-def test_an_oxigraph_server_is_recognised_by_its_server_header_only_when_alone():
-    endpoint = remote.Endpoint("http://h:1/query", "http://h:1/update", "http://h:1/store")
-    endpoint._server_headers = ["Oxigraph/0.5.13"]
-    assert endpoint.is_oxigraph()
-    endpoint._server_headers = ["BaseHTTP/0.6 Python/3.11", "Oxigraph/0.5.13"]  # a proxy in between
-    assert not endpoint.is_oxigraph()
-    endpoint._server_headers = ["Virtuoso/07.20.3240 (Linux) x86_64-pc-linux-gnu"]
-    assert not endpoint.is_oxigraph()
-    for other in (dict(graph_store=None), dict(user="u"), dict(update="http://elsewhere:1/update")):
-        alike = remote.Endpoint(**{"query": "http://h:1/query", "update": "http://h:1/update",
-                                   "graph_store": "http://h:1/store", **other})
-        alike._server_headers = ["Oxigraph/0.5.13"]
-        assert not alike.is_oxigraph(), other
-
-
 def test_a_first_load_is_one_nquads_request_without_temporary_graphs(oxigraph_alone, mini_store, monkeypatch):
     requests = Requests(monkeypatch)
     counts = remote.push(mini_store, remote.Endpoint(oxigraph_alone.query, oxigraph_alone.update,
@@ -240,15 +225,6 @@ def test_a_change_too_large_for_one_update_is_staged_and_moved(oxigraph_alone, m
     for graph in (ONTOLOGY, GRAPHS + "derived"):
         assert isomorphic(server_graph(server, graph), local_graph(real_store, graph)), graph
     assert not any(g.startswith(remote.LOADING) for g in server_counts(server, prefix=""))
-
-
-def test_typed_literals_read_from_ntriples_are_those_the_store_finds(real_store):
-    graphs = list(triples_per_graph(real_store))
-    found: dict[str, set[str]] = {}
-    for graph in graphs:
-        loading.typed_in(loading.local_triples(real_store, graph), found)
-    assert found == loading.typed_literals(real_store, graphs)
-    assert "http://www.w3.org/2001/XMLSchema#duration" in found and "http://www.w3.org/2001/XMLSchema#date" in found
 
 
 # Faults ----------------------------------------------------------------------------------

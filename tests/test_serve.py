@@ -27,7 +27,6 @@ from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
 
 import servers
 from conftest import BP, REPO
-from kgtool.web.endpoint import Limits, Refused, accepted, evaluate, is_update
 
 EO = BP + "document/eo-14081"
 EO_COMMENTARY_LABEL = "Gu Yang, Zheng Duzhiyun and You Pengfei's commentary on Executive Order 14081"
@@ -202,34 +201,6 @@ def test_a_saved_query_without_its_required_parameter_is_a_400(server):
     assert status == 400
     status, _, body = http(f"{server}/query/provenance.csv?lang=en&entity=bp:agency/us-dod")
     assert status == 200 and b"graph/reference/agencies" in body
-
-
-# The endpoint's parts, without a server ------------------------------------------------
-
-@pytest.mark.parametrize("text, update", [
-    ("INSERT DATA { <a:b> <a:c> <a:d> }", True),
-    ("PREFIX insert: <urn:x:>\nBASE <urn:y:>\n# DELETE in a comment\nDROP ALL", True),
-    ("PREFIX delete: <urn:x:>\nSELECT * WHERE { ?s delete:p 'INSERT' }", False),
-    ("# INSERT DATA\nASK { ?s ?p ?o }", False),
-])
-def test_is_update(text, update):
-    assert is_update(text) is update
-
-
-def test_accept_header_ranked_by_quality():
-    assert accepted("text/csv;q=0.5, application/sparql-results+json, text/tsv;q=0") == \
-        ["application/sparql-results+json", "text/csv"]
-
-
-def test_evaluate_stops_at_the_row_cap(mini_store):
-    answer = evaluate(mini_store, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {}, Limits(max_rows=3))
-    assert len(answer.rows) == 3 and answer.truncated
-
-
-def test_evaluate_stops_when_the_time_is_up(mini_store):
-    with pytest.raises(Refused) as refused:
-        evaluate(mini_store, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {}, Limits(timeout=-1))
-    assert refused.value.status == 503
 
 
 # The pages, in a browser ---------------------------------------------------------------
