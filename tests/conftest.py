@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -149,3 +153,72 @@ def loaded(request, real_store_dir):
     assert done.returncode == 0, done.stderr
     LOAD_STDERR[server.kind] = done.stderr
     return server
+
+
+# kgtool serve on the real data, a client for it, and a real browser ---------------------
+
+MAX_ROWS = 25  # the row cap the test server runs with
+SCREENSHOTS = REPO / "dist" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`kgtool serve` on the real data in a process of its own, for one test module."""
+    import servers
+
+    port = servers.free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "kgtool.cli", "--root", str(REPO), "serve",
+               "--host", "127.0.0.1", "--port", str(port), "--max-rows", str(MAX_ROWS)]
+    with servers.running(command, base + "/", tmp_path_factory.mktemp("serve") / "serve.log"):
+        yield base
+
+
+def http(url: str, data: bytes | None = None, headers: dict | None = None):
+    """(status, headers, body) of a request, also for 4xx and 5xx answers."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from the system packages (chromium, chromium-driver); nothing is
+    downloaded. Missing, the tests skip, unless KGTOOL_REQUIRE_BROWSER is set (as in CI)."""
+    require(Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(),
+            f"{CHROMIUM} and {CHROMEDRIVER} are needed (apt-get install chromium chromium-driver)",
+            "KGTOOL_REQUIRE_BROWSER")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="kgtool-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,900", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(10)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(browser, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def by_id(browser, element_id: str):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, element_id)

@@ -15,8 +15,7 @@ import sys
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import GRAPHS, REPO
-from test_serve import browser, by_id, http, screenshot, server  # noqa: F401 (fixtures)
+from conftest import GRAPHS, REPO, by_id, http, screenshot
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BP, GRAPHS
+from conftest import GRAPHS
 from test_data import PREFIXES, ask, counts_test, expand, read_counts, source_graphs
 
 LINKS = f"<{GRAPHS}links/commentary-to-primary>"

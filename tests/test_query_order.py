@@ -38,10 +38,9 @@ from kgtool.query import bind, catalogue, find_query, run
 from kgtool.query.results import sorted_parts
 from kgtool.query.text import TOKEN, outer_group_start
 
-from conftest import MINI_DATA, REPO, XSD
+from conftest import MINI_DATA, REPO, XSD, http
 from test_results import JOINED
 from test_saved_queries import EXPECTED_FILES, LOCAL_QUERIES, QUERIES, read_expected
-from test_serve import http, server  # noqa: F401 (the server fixture: kgtool serve on the real data)
 
 NUMBERS = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",

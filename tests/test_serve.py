@@ -10,42 +10,24 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
 
-import servers
-from conftest import BP, REPO
+from conftest import BP, MAX_ROWS, by_id, http, screenshot
 
 EO = BP + "document/eo-14081"
 EO_COMMENTARY_LABEL = "Gu Yang, Zheng Duzhiyun and You Pengfei's commentary on Executive Order 14081"
-MAX_ROWS = 25
-SCREENSHOTS = REPO / "dist" / "screenshots"
 PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = servers.free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "kgtool.cli", "--root", str(REPO), "serve",
-               "--host", "127.0.0.1", "--port", str(port), "--max-rows", str(MAX_ROWS)]
-    with servers.running(command, base + "/", tmp_path_factory.mktemp("serve") / "serve.log"):
-        yield base
 
 
 def client(server: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
@@ -53,16 +35,6 @@ def client(server: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
     sparql.setQuery(PREFIXES + query)
     sparql.setReturnFormat(fmt)
     return sparql
-
-
-def http(url: str, data: bytes | None = None, headers: dict | None = None):
-    """(status, headers, body) of a request, also for 4xx and 5xx answers."""
-    request = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 # The SPARQL 1.1 Protocol ---------------------------------------------------------------
@@ -204,47 +176,6 @@ def test_a_saved_query_without_its_required_parameter_is_a_400(server):
 
 
 # The pages, in a browser ---------------------------------------------------------------
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from the system packages (chromium, chromium-driver); nothing is
-    downloaded. Missing, the tests skip, unless KGTOOL_REQUIRE_BROWSER is set (as in CI)."""
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        if os.environ.get("KGTOOL_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed (apt-get install chromium chromium-driver)")
-        pytest.skip("no system Chromium (apt-get install chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="kgtool-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(10)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def screenshot(browser, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-def by_id(browser, element_id: str):
-    from selenium.webdriver.common.by import By
-
-    return browser.find_element(By.ID, element_id)
-
 
 def test_home_runs_a_saved_query_and_links_to_entity_pages(server, browser):
     from selenium.webdriver.common.by import By
