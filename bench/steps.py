@@ -79,12 +79,12 @@ def plain(root: str, data: str) -> dict:
 
 def queries_kgtool(root: str, store_dir: str, repeat: str, name: str, budget: str) -> dict:
     """One saved query through kgtool on its persistent store: bind, run, format as TSV."""
-    from kgtool.query import format_results, run
+    from kgtool.query import read_answer, run, write_answer
     from kgtool.store import open_existing
 
     store = open_existing(Path(store_dir))
     for query, bindings, _ in saved_queries(root, name):
-        seconds, data = timed(lambda: format_results(run(store, query, bindings), "tsv"), int(repeat), float(budget))
+        seconds, data = timed(lambda: write_answer(read_answer(run(store, query, bindings), 10**9), "tsv"), int(repeat), float(budget))
         return {"seconds": seconds, "rows": data.count(b"\n") - 1}
 
 

@@ -124,10 +124,10 @@ def warn_if_stale(args) -> None:
 def answer(results, args, query) -> tuple[bytes, bool]:
     """The answer in --format, cut at --max-rows, and whether it was cut; the parts of its
     " | "-joined cells sorted."""
-    from .query import capped, concatenated_columns, format_results
+    from .query import concatenated_columns, read_answer, write_answer
 
-    kept, cut = capped(results, args.max_rows, concatenated_columns(query.text))
-    return format_results(kept, args.format), cut
+    kept = read_answer(results, args.max_rows, concatenated_columns(query.text))
+    return write_answer(kept, args.format), kept.truncated
 
 
 def in_worker(function, args):

@@ -15,8 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import XSD
-from kgtool.web.endpoint import (Answer, Asked, Limits, Refused, Row, Runner, accepted, body, check, dataset, evaluate,
-                                 is_update, measure, negotiate, term_json)
+from kgtool.query import Answer, Row
+from kgtool.web.endpoint import (Asked, Limits, Refused, Runner, accepted, body, check, dataset, evaluate, is_update,
+                                 measure, negotiate)
 
 # A cross join of every triple with itself four times, counted: runs for minutes.
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -139,14 +140,19 @@ def test_the_format_is_json_unless_the_client_asks_for_another_it_offers():
 
 def test_terms_are_written_as_sparql_json_results_write_them():
     """SPARQL 1.1 Query Results JSON: a simple literal has no datatype, a tagged one its
-    xml:lang; SPARQL-star's quoted triple is of type triple."""
-    assert term_json(ox.Literal("a")) == {"type": "literal", "value": "a"}
-    assert term_json(ox.Literal("a", language="zh")) == {"type": "literal", "value": "a", "xml:lang": "zh"}
-    assert term_json(ox.Literal("7", datatype=ox.NamedNode(XSD + "integer"))) == {
-        "type": "literal", "value": "7", "datatype": XSD + "integer"}
-    assert term_json(ox.BlankNode("b1")) == {"type": "bnode", "value": "b1"}
-    quoted = term_json(ox.Triple(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")))
-    assert quoted["type"] == "triple" and quoted["value"]["subject"] == {"type": "uri", "value": "http://e/s"}
+    xml:lang; SPARQL-star's quoted triple is of type triple; an unbound cell is absent."""
+    terms = (ox.Literal("a"), ox.Literal("a", language="zh"), ox.Literal("7", datatype=ox.NamedNode(XSD + "integer")),
+             ox.BlankNode("b1"), ox.Triple(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")), None)
+    names = ["plain", "tagged", "typed", "blank", "quoted", "unbound"]
+    answer = Answer(variables=names, rows=[Row({n: i for i, n in enumerate(names)}, terms)])
+    data, media = body(answer, "application/sparql-results+json")
+    [cells] = json.loads(data)["results"]["bindings"]
+    assert media == "application/sparql-results+json" and "unbound" not in cells
+    assert cells["plain"] == {"type": "literal", "value": "a"}
+    assert cells["tagged"] == {"type": "literal", "value": "a", "xml:lang": "zh"}
+    assert cells["typed"] == {"type": "literal", "value": "7", "datatype": XSD + "integer"}
+    assert cells["blank"] == {"type": "bnode", "value": "b1"}
+    assert cells["quoted"]["type"] == "triple" and cells["quoted"]["value"]["subject"] == {"type": "uri", "value": "http://e/s"}
 
 
 def test_every_format_holds_the_same_rows_cut_at_the_cap(mini_store):

@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kgtool.query import SavedQuery, bind, capped, concatenated_columns, find_query, format_results, run, width
+from kgtool.query import SavedQuery, bind, concatenated_columns, find_query, read_answer, run, width, write_answer
 from kgtool.query.results import sorted_parts
 
 from conftest import BP, TEST_QUERIES
 from test_saved_queries import QUERIES
 
 
+def written(results, fmt: str, max_rows: int = 1000) -> bytes:
+    return write_answer(read_answer(results, max_rows), fmt)
+
+
 def rows(store, name, params, fmt):
     query = find_query(TEST_QUERIES, str(TEST_QUERIES / f"{name}.rq"))
-    return format_results(run(store, query, bind(query, params)), fmt)
+    return written(run(store, query, bind(query, params)), fmt)
 
 
 def test_every_format_parses_back(mini_store):
@@ -48,7 +52,7 @@ def test_table_compacts_iris_and_aligns_wide_characters(mini_store):
 def test_construct_answers_as_turtle_with_only_the_prefixes_it_uses(mini_store):
     query = SavedQuery("c", Path("c.rq"), "PREFIX bpo: <https://w3id.org/biopolicy/ontology#>\n"
                        "CONSTRUCT { ?m bpo:leadAgent ?a } WHERE { ?m bpo:leadAgent ?a }")
-    text = format_results(run(mini_store, query, {}), "table").decode()
+    text = written(run(mini_store, query, {}), "table").decode()
     assert "\\/" not in text and "measure:example-order-assessment bpo:leadAgent agency:example-agency" in text
     declared = sorted(line.split()[1] for line in text.splitlines() if line.startswith("@prefix"))
     assert declared == ["agency:", "bpo:", "measure:"]
@@ -79,22 +83,25 @@ def test_the_cap_keeps_that_many_rows_says_whether_there_were_more_and_keeps_eve
         store.add(ox.Quad(ox.NamedNode(f"http://e/s{n}"), ox.NamedNode("http://e/p"),
                           text if n == 0 else ox.Literal(str(n), datatype=ox.NamedNode("http://e/t"))))
     select = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"
-    kept, cut = capped(store.query(select), 3)
+    kept = read_answer(store.query(select), 3)
     typed = ox.NamedNode("http://e/t")
-    assert cut and [(row["s"].value, row["o"]) for row in kept] == [
+    assert kept.truncated and [(row["s"].value, row["o"]) for row in kept.rows] == [
         ("http://e/s0", text), ("http://e/s1", ox.Literal("1", datatype=typed)), ("http://e/s2", ox.Literal("2", datatype=typed))]
-    kept, cut = capped(store.query(select), 5)
-    assert not cut and len(list(kept)) == 5
-    triples, cut = capped(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), 2)
-    assert cut and len(triples) == 2
-    assert capped(store.query("ASK { ?s ?p ?o }"), 0) == (store.query("ASK { ?s ?p ?o }"), False)
+    first = next(iter(ox.parse_query_results(write_answer(kept, "tsv"), format=ox.QueryResultsFormat.TSV)))
+    assert first["o"] == text  # written and read back as it went in
+    kept = read_answer(store.query(select), 5)
+    assert not kept.truncated and len(kept.rows) == 5
+    triples = read_answer(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), 2)
+    assert triples.truncated and triples.graph and len(triples.rows) == 2
+    asked = read_answer(store.query("ASK { ?s ?p ?o }"), 0)
+    assert asked.boolean is True and not asked.truncated
 
 
 def test_the_cap_sorts_the_parts_of_the_joined_columns_only():
     store = ox.Store()
-    kept, _ = capped(store.query("SELECT ?joined ?plain WHERE { VALUES (?joined ?plain) { (\"b | a\" \"d | c\") } }"),
-                     10, {"joined"})
-    [row] = list(kept)
+    kept = read_answer(store.query("SELECT ?joined ?plain WHERE { VALUES (?joined ?plain) { (\"b | a\" \"d | c\") } }"),
+                       10, {"joined"})
+    [row] = kept.rows
     assert (row["joined"].value, row["plain"].value) == ("a | b", "d | c")
 
 

@@ -8,12 +8,13 @@ check/, build, web/, remote/, link/ or cli."""
 
 from .catalogue import (CONVERTERS, LANGUAGES, Param, QueryError, SavedQuery, bind, catalogue, find_query,
                         internal_query, parse_assignments, read_query, to_iri)
-from .results import FORMATS, RESULT_FORMATS, capped, concatenated_columns, format_results, in_order, width
+from .results import (FORMATS, RESULT_FORMATS, Answer, Row, concatenated_columns, in_order, read_answer, width,
+                      write_answer)
 from .text import (QUERY_FORMS, UPDATE_FORMS, check_read_only, check_services, nesting_depth, prepare, query_form,
                    run, services, syntax_message)
 
-__all__ = ["CONVERTERS", "FORMATS", "LANGUAGES", "QUERY_FORMS", "RESULT_FORMATS", "UPDATE_FORMS", "Param",
-           "QueryError", "SavedQuery", "bind", "capped", "catalogue", "check_read_only", "check_services",
-           "concatenated_columns", "find_query", "format_results", "in_order", "internal_query", "nesting_depth",
+__all__ = ["CONVERTERS", "FORMATS", "LANGUAGES", "QUERY_FORMS", "RESULT_FORMATS", "UPDATE_FORMS", "Answer", "Param",
+           "QueryError", "Row", "SavedQuery", "bind", "catalogue", "check_read_only", "check_services",
+           "concatenated_columns", "find_query", "in_order", "read_answer", "write_answer", "internal_query", "nesting_depth",
            "parse_assignments", "prepare", "query_form", "read_query", "run", "services", "syntax_message", "to_iri",
            "width"]

@@ -1,11 +1,13 @@
-"""Answers: at most so many rows (the concatenated columns' parts sorted), then written as a
-table for a terminal or in a SPARQL results format; CONSTRUCT and DESCRIBE as Turtle."""
+"""Answers, one path for the CLI, the endpoint and the pages: read at most so many rows
+(the concatenated columns' parts sorted) into an `Answer`, then written as a table for a
+terminal or in a SPARQL results format; CONSTRUCT and DESCRIBE as Turtle."""
 
 from __future__ import annotations
 
-import itertools
 import re
+import time
 import unicodedata
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -50,23 +52,96 @@ def in_order(names: list[str], terms, concatenated: set[str]) -> list:
     return [sorted_parts(term) if name in concatenated else term for name, term in zip(names, terms)]
 
 
-def capped(results, max_rows: int, concatenated: set[str] = frozenset()):
-    """At most `max_rows` solutions (or triples) of an answer, and whether it had more;
-    only that many are ever read, so a huge answer is not held in memory. The kept
-    solutions are written as SPARQL TSV (terms in N-Triples syntax, which escapes tabs and
-    newlines) and read back, so every output format still comes from pyoxigraph; the
-    parts of the `concatenated` columns are sorted on the way (`sorted_parts`)."""
+class Row:
+    """One solution, as pyoxigraph's QuerySolution reads it (`row["var"]`, None when
+    unbound), but made of plain terms so that it can come back from a worker process."""
+
+    __slots__ = ("names", "terms")
+
+    def __init__(self, names: dict[str, int], terms: tuple):
+        self.names, self.terms = names, terms
+
+    def __getitem__(self, key):
+        index = key if isinstance(key, int) else self.names.get(key.value if isinstance(key, ox.Variable) else key)
+        return None if index is None else self.terms[index]
+
+    def __iter__(self):
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __reduce__(self):
+        return Row, (self.names, self.terms)
+
+
+@dataclass
+class Answer:
+    """An answer as read by `read_answer`: a boolean (ASK), solutions (SELECT) or triples
+    (CONSTRUCT, DESCRIBE), and whether rows were left out at the cap."""
+
+    boolean: bool | None = None
+    variables: list[str] = field(default_factory=list)
+    rows: list = field(default_factory=list)   # Rows or triples
+    graph: bool = False
+    truncated: bool = False
+
+
+def read_answer(results, max_rows: int, concatenated: set[str] = frozenset(),
+                deadline: float | None = None) -> Answer:
+    """The one way an answer is read, for the CLI, the endpoint and the pages: at most
+    `max_rows` rows (one more is read, to know that there were more; no more, so a huge
+    answer is never held), the parts of the `concatenated` columns sorted (`sorted_parts`),
+    as plain terms that a worker process can send back. Past `deadline` (a
+    time.monotonic() value) it raises TimeoutError: pyoxigraph evaluates as it is read."""
     if isinstance(results, ox.QueryBoolean):
-        return results, False
-    kept = list(itertools.islice(results, max_rows + 1))
-    cut = len(kept) > max_rows
-    if isinstance(results, ox.QueryTriples):
-        return kept[:max_rows], cut
-    names = [v.value for v in results.variables]
-    lines = ["\t".join(f"?{n}" for n in names)]
-    lines += ["\t".join("" if term is None else str(term) for term in in_order(names, row, concatenated))
-              for row in kept[:max_rows]]
-    return ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV), cut
+        return Answer(boolean=bool(results))
+    graph = isinstance(results, ox.QueryTriples)
+    answer = Answer(graph=graph, variables=[] if graph else [v.value for v in results.variables])
+    names = {name: i for i, name in enumerate(answer.variables)}
+    for item in results:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError
+        if len(answer.rows) == max_rows:
+            answer.truncated = True
+            break
+        if graph:
+            answer.rows.append(item)
+        else:
+            terms = in_order(answer.variables, item, concatenated) if concatenated else item
+            answer.rows.append(Row(names, tuple(terms)))
+    return answer
+
+
+def tsv_term(term) -> str:
+    """A term as SPARQL TSV writes it: N-Triples syntax, a triple term (SPARQL-star's
+    TRIPLE()) as `<<( s p o )>>`, nothing for an unbound cell."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return f"<<( {tsv_term(term.subject)} {tsv_term(term.predicate)} {tsv_term(term.object)} )>>"
+    return str(term)
+
+
+def write_answer(answer: Answer, fmt: str) -> bytes:
+    """The one way an answer is written: `table` for a terminal, or a SPARQL results format
+    (FORMATS) written by pyoxigraph from the kept rows (read back from SPARQL TSV, whose
+    terms are in N-Triples syntax, so nothing is lost); triples as Turtle (export.turtle)."""
+    if answer.graph:
+        return turtle(answer.rows)
+    if fmt == "table":
+        if answer.boolean is not None:
+            return f"{'true' if answer.boolean else 'false'}\n".encode()
+        rows = [[display(term) for term in row] for row in answer.rows]
+        return table(answer.variables, rows).encode("utf-8")
+    if answer.boolean is not None:
+        results = ox.parse_query_results("true" if answer.boolean else "false", format=ox.QueryResultsFormat.TSV)
+    else:
+        lines = ["\t".join(f"?{name}" for name in answer.variables)]
+        lines += ["\t".join(tsv_term(term) for term in row) for row in answer.rows]
+        results = ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV)
+    data = results.serialize(format=RESULT_FORMATS[fmt])
+    return data if data.endswith(b"\n") else data + b"\n"
 
 
 def display(term) -> str:
@@ -98,18 +173,3 @@ def table(header: list[str], rows: list[list[str]]) -> str:
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines) + "\n"
-
-
-def format_results(results, fmt: str) -> bytes:
-    """SELECT/ASK answers as a table or in a SPARQL results format; CONSTRUCT and DESCRIBE
-    as Turtle (export.turtle)."""
-    if isinstance(results, (ox.QueryTriples, list)):  # a list: triples that `capped` kept
-        return turtle(results)
-    if fmt != "table":
-        data = results.serialize(format=RESULT_FORMATS[fmt])
-        return data if data.endswith(b"\n") else data + b"\n"
-    if isinstance(results, ox.QueryBoolean):
-        return f"{'true' if results else 'false'}\n".encode()
-    header = [v.value for v in results.variables]
-    rows = [[display(solution[name]) for name in header] for solution in results]
-    return table(header, rows).encode("utf-8")

@@ -13,10 +13,9 @@ stop after `max_rows` rows (header X-Kgtool-Truncated).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -24,20 +23,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..limits import Limits
-from ..namespaces import XSD
-from ..query import UPDATE_FORMS, QueryError, check_services, nesting_depth, query_form, syntax_message, to_iri
+from ..query import (UPDATE_FORMS, Answer, QueryError, check_services, nesting_depth, query_form, read_answer,
+                     syntax_message, to_iri, write_answer)
 from ..query.worker import TimeLimit, WorkerDied, call
 
-XSD_STRING = XSD + "string"
-
-RESULT_TYPES = {  # SELECT and ASK: media type -> format; the first is the default
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+RESULT_TYPES = {  # SELECT and ASK: media type -> format (query.FORMATS); the first is the default
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
 }
 GRAPH_TYPES = {  # CONSTRUCT and DESCRIBE
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -57,15 +54,6 @@ class Refused(Exception):
 
     def __reduce__(self):  # it comes back from a worker process
         return Refused, (self.status, str(self))
-
-
-@dataclass
-class Answer:
-    boolean: bool | None = None
-    variables: list[str] = field(default_factory=list)
-    rows: list = field(default_factory=list)   # solutions or triples
-    graph: bool = False
-    truncated: bool = False
 
 
 # Reading the request --------------------------------------------------------------------
@@ -167,56 +155,18 @@ def measure(text: str, limits: Limits) -> None:
                            f"{limits.max_nesting} (--max-nesting)")
 
 
-class Row:
-    """One solution, as pyoxigraph's QuerySolution reads it (`row["var"]`, None when
-    unbound), but made of plain terms so that it can come back from a worker process."""
-
-    __slots__ = ("names", "terms")
-
-    def __init__(self, names: dict[str, int], terms: tuple):
-        self.names, self.terms = names, terms
-
-    def __getitem__(self, key):
-        index = key if isinstance(key, int) else self.names.get(key.value if isinstance(key, ox.Variable) else key)
-        return None if index is None else self.terms[index]
-
-    def __iter__(self):
-        return iter(self.terms)
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def __reduce__(self):
-        return Row, (self.names, self.terms)
-
-
-def evaluate(store: ox.Store, text: str, args: dict, limits: Limits) -> Answer:
-    """Run and read at most max_rows rows, stopping when the time is up; the answer holds
-    only picklable terms, so a worker process can send it back."""
+def evaluate(store: ox.Store, text: str, args: dict, limits: Limits, concatenated: set[str] = frozenset()) -> Answer:
+    """Run and read at most max_rows rows (query.read_answer), stopping when the time is
+    up; the answer holds only picklable terms, so a worker process can send it back."""
     deadline = time.monotonic() + limits.timeout
     try:
-        results = store.query(text, **args)
+        return read_answer(store.query(text, **args), limits.max_rows, concatenated, deadline)
     except SyntaxError as error:
         raise Refused(400, f"query does not parse: {syntax_message(text, error)}") from None
-    except (OSError, ValueError, TypeError) as error:
+    except TimeoutError:
+        raise Refused(503, f"the query took longer than {limits.timeout:g} s") from None
+    except (OSError, ValueError, TypeError) as error:  # pyoxigraph raises OSError while streaming, too
         raise Refused(400, f"query failed: {error}") from None
-    if isinstance(results, ox.QueryBoolean):
-        return Answer(boolean=bool(results))
-    answer = Answer(graph=isinstance(results, ox.QueryTriples))
-    if not answer.graph:
-        answer.variables = [v.value for v in results.variables]
-    names = {name: i for i, name in enumerate(answer.variables)}
-    try:
-        for item in results:
-            if time.monotonic() > deadline:
-                raise Refused(503, f"the query took longer than {limits.timeout:g} s")
-            if len(answer.rows) == limits.max_rows:
-                answer.truncated = True
-                break
-            answer.rows.append(item if answer.graph else Row(names, tuple(item)))
-    except OSError as error:  # an evaluation error while streaming (pyoxigraph raises OSError)
-        raise Refused(400, f"query failed: {error}") from None
-    return answer
 
 
 class Runner:
@@ -229,11 +179,11 @@ class Runner:
         self.running = asyncio.Semaphore(limits.workers)
         self.waiting = 0
 
-    def work(self, text: str, args: dict) -> Answer:
+    def work(self, text: str, args: dict, concatenated: set[str] = frozenset()) -> Answer:
         """In a pool thread: the answer of a worker process, or why there is none."""
         limits = self.limits
         try:
-            return call(lambda: evaluate(self.store, text, args, limits), limits.timeout, limits.memory_mb)
+            return call(lambda: evaluate(self.store, text, args, limits, concatenated), limits.timeout, limits.memory_mb)
         except TimeLimit:
             raise Refused(503, f"the query took longer than {limits.timeout:g} s and was stopped") from None
         except WorkerDied as died:
@@ -242,11 +192,13 @@ class Runner:
         except MemoryError as error:
             raise Refused(503, f"{error}; the query was stopped, the server goes on") from None
 
-    async def answer(self, text: str, args: dict) -> Answer:
+    async def answer(self, text: str, args: dict, concatenated: set[str] = frozenset()) -> Answer:
+        """The answer within the limits, for /sparql and the pages alike (the one time-limit
+        policy); a saved query's `concatenated` columns get their parts sorted."""
         await self.turn()
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.pool, self.work, text, args)
+            return await loop.run_in_executor(self.pool, self.work, text, args, concatenated)
         finally:
             self.running.release()
 
@@ -294,46 +246,15 @@ def negotiate(header: str, offered: dict) -> str:
     raise Refused(406, f"cannot answer in {header}; offered: {', '.join(offered)}")
 
 
-def term_json(term) -> dict:
-    """A term in the SPARQL 1.1 Query Results JSON format (a quoted triple, which
-    `TRIPLE()` makes, as SPARQL-star writes it)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": term_json(term.subject),
-                                            "predicate": term_json(term.predicate),
-                                            "object": term_json(term.object)}}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
-
-
-def solutions_json(answer: Answer) -> bytes:
-    bindings = [{v: term_json(row[v]) for v in answer.variables if row[v] is not None} for row in answer.rows]
-    return json.dumps({"head": {"vars": answer.variables}, "results": {"bindings": bindings}}).encode("utf-8")
-
-
 def body(answer: Answer, accept: str) -> tuple[bytes, str]:
-    """The answer serialized in the negotiated format, and its media type. Kept rows are
-    written as JSON, then re-read by pyoxigraph to write CSV, TSV or XML, so every format
-    comes from one serializer and holds exactly the same (possibly truncated) rows."""
+    """The answer in the negotiated format, and its media type: solutions by the one result
+    writer (query.write_answer), so every format holds exactly the same (possibly
+    truncated) rows; triples by pyoxigraph's RDF serializers."""
     if answer.graph:
         media = negotiate(accept, GRAPH_TYPES)
         return ox.serialize(answer.rows, format=GRAPH_TYPES[media]), media
     media = negotiate(accept, RESULT_TYPES)
-    fmt = RESULT_TYPES[media]
-    if answer.boolean is not None:
-        data = json.dumps({"head": {}, "boolean": answer.boolean}).encode()
-    else:
-        data = solutions_json(answer)
-    if fmt != ox.QueryResultsFormat.JSON:
-        data = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-    return data, media
+    return write_answer(answer, RESULT_TYPES[media]), media
 
 
 def handler(store: ox.Store, limits: Limits, runner: Runner | None = None):

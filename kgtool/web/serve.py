@@ -38,11 +38,11 @@ from ..export import RELEASE_FILES
 from ..limits import Limits
 from ..namespaces import (BP_IRI, BPO_IRI, DERIVED_GRAPH, ONTOLOGY_GRAPH, OWL, PREFIXES, RDF, SCHEMA, SKOS, XSD, Project,
                           compact)
-from ..query import (CONVERTERS, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns, in_order,
+from ..query import (CONVERTERS, Answer, Param, QueryError, SavedQuery, bind, catalogue, concatenated_columns,
                      internal_query, prepare, run)
 from ..store import instances_per_class, triples_per_graph
 from . import describe
-from .endpoint import Answer, Refused, Row, Runner, body, handler
+from .endpoint import Refused, Runner, body, handler
 from .outline import Part, tree
 from .render import LANGS, UI, all_labels, date_text, duration_text, environment, pick
 from .search import Names
@@ -206,9 +206,7 @@ class Pages:
         header, rows = [], []
         saved = self.site.queries.get("documents-overview")
         if saved is not None:
-            results = run(self.site.store, saved, bind(saved, {"lang": lang}))
-            answer = with_sorted_parts(saved, Answer(variables=[v.value for v in results.variables], rows=list(results)))
-            header, rows = self.table(saved, answer, lang, skip={"url"})  # a document's several addresses: on its page
+            header, rows = self.table(saved, self.run_saved(saved, {"lang": lang}), lang, skip={"url"})  # a document's several addresses: on its page
             rows = list({tuple((c.text, c.href) for c in row): row for row in rows}.values())
         return self.render(request, "home.html", header=header, rows=rows,
                            queries=list(self.site.queries.values()), question=question)
@@ -246,9 +244,7 @@ class Pages:
         if missing:
             return self.render(request, "query.html", 400, problem=missing, **context)
         try:
-            text = prepare(saved, bind(saved, values), self.runner.limits.allowed_services)
-            answer = from_thread.run(self.runner.answer, text, {"use_default_graph_as_union": True})
-            answer = with_sorted_parts(saved, answer)
+            answer = self.run_saved(saved, values)
         except QueryError as error:
             return self.render(request, "query.html", 400, problem=t["query_refused"], detail=str(error), **context)
         except Refused as refusal:
@@ -259,6 +255,14 @@ class Pages:
         header, rows = self.table(saved, answer, lang)
         return self.render(request, "query.html", header=header, rows=rows, truncated=answer.truncated,
                            problem=None, page_rows=self.runner.limits.max_rows, **context)
+
+    def run_saved(self, saved: SavedQuery, values: dict[str, str]) -> Answer:
+        """A saved query's answer for a page: through the endpoint's Runner, so with its
+        workers, time limit and row cap, and with the parts of joined cells sorted, as
+        `kgtool query` gives it (query.read_answer)."""
+        text = prepare(saved, bind(saved, values), self.runner.limits.allowed_services)
+        return from_thread.run(self.runner.answer, text, {"use_default_graph_as_union": True},
+                               concatenated_columns(saved.text))
 
     def check_values(self, saved: SavedQuery, values: dict[str, str], lang: str) -> str | None:
         """The first value that is not of its parameter's type, as a sentence for the page."""
@@ -444,12 +448,11 @@ class Pages:
         saved = self.site.queries.get("commentary-differences")
         if saved is None or not statements:
             return [], []
-        results = run(self.site.store, saved, bind(saved, {"lang": lang}))
-        variables = [v.value for v in results.variables]
-        rows = [row for row in results if row["commentary_statement"].value in statements]
-        if not rows:
+        answer = self.run_saved(saved, {"lang": lang})
+        answer.rows = [row for row in answer.rows if row["commentary_statement"].value in statements]
+        if not answer.rows:
             return [], []
-        return self.table(saved, with_sorted_parts(saved, Answer(variables=variables, rows=rows)), lang)
+        return self.table(saved, answer, lang)
 
     def entity_parts(self, statements: list, incoming: list, lang: str) -> dict:
         """What the sources state first (one group per source document), identifiers and
@@ -597,16 +600,6 @@ def short(iri: str) -> str:
     """A prefixed name when a known prefix fits, else the IRI as it is."""
     name = compact(iri)
     return iri if name.startswith("<") else name
-
-
-def with_sorted_parts(saved: SavedQuery, answer: Answer) -> Answer:
-    """The answer of a saved query with the parts of its " | "-joined cells sorted
-    (queries.sorted_parts), as `kgtool query` prints them, for its page and its downloads."""
-    columns = concatenated_columns(saved.text)
-    if columns and not answer.graph:
-        names = {name: i for i, name in enumerate(answer.variables)}
-        answer.rows = [Row(names, tuple(in_order(answer.variables, row, columns))) for row in answer.rows]
-    return answer
 
 
 def question(query: SavedQuery, lang: str) -> str:
