@@ -7,7 +7,7 @@ import pytest
 from kgtool.derive import add_derived_graph
 from kgtool.namespaces import ONTOLOGY_GRAPH, Project
 from kgtool.sources import Sources, load_shapes, load_sources
-from kgtool.check import VIOLATION, Report, Result, check_results, owl_results, validate
+from kgtool.check import VIOLATION, Report, Result, check_results, owl_results, shacl_results, validate
 
 from conftest import GRAPHS, MINI_DATA, REPO
 
@@ -120,3 +120,25 @@ def test_the_ontology_checks_run_in_validate_and_name_the_ontology_file(tmp_path
     planted = {r.rule for r in results if r.focus == "bpo:Planted"}
     assert planted == {"kgtool:missing-label", "kgtool:missing-definition"}
     assert all(r.file.endswith("ontology/biopolicy.ttl") and r.severity == VIOLATION for r in results)
+
+
+def test_sh_class_sees_subclasses_named_and_blank_as_pyshacl_does():
+    """The compiled sh:class test looks the subclasses up once; a blank subclass (which a
+    query cannot name) keeps the path. Both give pyshacl's results."""
+    from rdflib import Graph
+
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:Holder ; sh:property [ sh:path ex:named ; sh:class ex:Named ] ,
+                                                                   [ sh:path ex:blank ; sh:class ex:Blank ] .""",
+                           format="turtle")
+    sources = sources_with({"reference/a": """
+        @prefix ex: <http://example.org/> .
+        ex:Deep rdfs:subClassOf ex:Mid . ex:Mid rdfs:subClassOf ex:Named . _:u rdfs:subClassOf ex:Blank .
+        ex:h a ex:Holder ; ex:named ex:ok , ex:bad ; ex:blank ex:in , ex:out .
+        ex:ok a ex:Deep . ex:bad a ex:Mid2 . ex:in a _:u . ex:out a ex:Named ."""})
+    found = {engine: sorted((r.path, r.rule, r.message.rsplit("(value: ", 1)[1]) for r in shacl_results(sources, shapes, engine))
+             for engine in ("compiled", "pyshacl")}
+    assert found["compiled"] == found["pyshacl"]
+    assert [(path, value) for path, _, value in found["compiled"]] == [
+        ("<http://example.org/blank>", "<http://example.org/out>)"), ("<http://example.org/named>", "<http://example.org/bad>)")]
