@@ -6,13 +6,14 @@ or, when an earlier build wrote it (its manifest says from which files), changed
 transaction.
 
 Incremental build (`--store DIR` that a build of this kgtool version wrote, its manifest
-holding the content hash of each graph's file): every file is parsed again into memory (a
-store directory reads about ten times slower than Oxigraph parses Turtle into memory), the
-derived graph is recomputed, the validation runs whole (SHACL as SPARQL: seconds at 100k
-triples) except HermiT, which is asked again only when its input
-(kgtool/sparql/owl-input.rq) changed, and DIR gets only the difference, in one
-transaction: the graphs of the changed, added and removed files, and the changed triples of
-the derived graph. The result is the one a full build gives (tests/test_build.py).
+holding the digest of each graph): every file is parsed again into memory (a store
+directory reads about ten times slower than Oxigraph parses Turtle into memory), the
+derived graph is recomputed, the validation runs whole (SHACL as SPARQL) except HermiT,
+which is asked again only when its input changed (only the changed graphs' part of it is
+queried: kgtool/check/validate.py, reasoner_parts), and DIR gets only the difference, in
+one transaction: the graphs of the changed, added and removed files, and the changed
+triples of the derived graph if it changed. The result is the one a full build gives
+(tests/test_build.py).
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from .errors import KgtoolError
 from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
-from .store import (build_lock, instances_per_class, load, read_manifest, stable_blank_nodes, triples_per_graph,
-                    update_persistent)
+from .store import build_lock, instances_per_class, load, read_manifest, triples_per_graph, update_persistent
 from .check import Report, validate
 from .void import VOID_FILE
 
@@ -169,8 +169,9 @@ def release_store(project: Project, owl: bool = True):
 
 
 def manifest(sources: Sources, report: Report) -> dict:
-    """What an incremental build needs to know of this one: the content hash of each graph's
-    file, and HermiT's input hash and verdict."""
+    """What an incremental build needs to know of this one: the digest of each graph (of its
+    file; of its content for the derived graph), and HermiT's input, graph by graph, and
+    verdict."""
     return {"kgtool": __version__, "inputs": dict(sources.digests), "owl": report.owl}
 
 
@@ -182,7 +183,6 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
         sources, report, skipped = checked(project, owl, previous)
         with stage("load" + (f" into {store_dir}" if store_dir else "") + (" (the difference)" if previous else "")):
             if previous:
-                stable_blank_nodes(sources.store)
                 update_persistent(store_dir, sources.store, previous_graphs(previous, sources), manifest(sources, report))
                 store = sources.store
             else:
@@ -197,13 +197,11 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
 
 
 def previous_graphs(previous: dict, sources: Sources) -> list[str]:
-    """The graphs an incremental build may have changed: those of the files whose content
-    is not the one the store was built from (added, changed or removed), and the derived
-    graph."""
-    from .namespaces import DERIVED_GRAPH
-
+    """The graphs an incremental build may have changed: those whose digest is not the one
+    the store was built from (the graphs of added, changed or removed files, and the
+    derived graph if its content changed)."""
     before, now = previous["inputs"], sources.digests
-    return sorted({n for n in set(before) | set(now) if before.get(n) != now.get(n)} | {DERIVED_GRAPH})
+    return sorted(n for n in set(before) | set(now) if before.get(n) != now.get(n))
 
 
 def counts_text(per_graph: dict[str, int], per_class: dict[str, int]) -> str:

@@ -142,3 +142,36 @@ def test_sh_class_sees_subclasses_named_and_blank_as_pyshacl_does():
     assert found["compiled"] == found["pyshacl"]
     assert [(path, value) for path, _, value in found["compiled"]] == [
         ("<http://example.org/blank>", "<http://example.org/out>)"), ("<http://example.org/named>", "<http://example.org/bad>)")]
+
+
+def test_the_reasoner_input_is_compared_graph_by_graph(mini_copy, tmp_path):
+    """A label is not in HermiT's input, a type is; an edit of the ontology inside a blank
+    node (a list of disjoint classes) changes the input although no IRI-only line does."""
+    import shutil
+
+    from kgtool.check.validate import reasoner_parts, same_input
+
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "ontology", root / "ontology")
+
+    def parts(known=None):
+        sources = load_sources(Project.at(root, mini_copy))
+        add_derived_graph(sources)
+        return reasoner_parts(sources, known)[0]
+
+    def edit(path, old, new):
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    first = parts()
+    agencies = mini_copy / "reference" / "example-agencies.ttl"
+    edit(agencies, '"Example Office"@en', '"Example Office (renamed)"@en')
+    second = parts(first)
+    assert second != first and same_input(first, second)
+    edit(agencies, "a bpo:Agency", "a bpo:GovernmentBody")
+    third = parts(second)
+    assert not same_input(second, third)
+    edit(root / "ontology" / "biopolicy.ttl", "bpo:DraftRegulation bpo:FactSheet bpo:PressBriefing",
+         "bpo:DraftRegulation bpo:FactSheet bpo:Provision")
+    assert not same_input(third, parts(third))

@@ -6,13 +6,14 @@
 (b) violation queries, each a SPARQL SELECT that must return no rows: an individual in two
     disjoint classes and dangling references (kgtool/sparql/*-violation.rq, over all graphs),
     and the ontology's own quality checks (ontology/checks/*-violation.rq, over the ontology);
-(c) OWL consistency (owlready2 + HermiT) over the ontology, types and links between IRIs,
-    its input one CONSTRUCT (kgtool/sparql/owl-input.rq).
+(c) OWL consistency (owlready2 + HermiT) over the ontology (kgtool/sparql/owl-ontology.rq)
+    and the data's types and links between IRIs, graph by graph (owl-assertions.rq).
 Each result is located in the file whose graph holds its focus node. No I/O beyond reading.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from contextlib import nullcontext
@@ -222,10 +223,55 @@ def check_results(sources: Sources, ontology_checks: list[Path] = ()) -> list[Re
 
 # (c) OWL consistency -------------------------------------------------------------------
 
-def reasoner_input(sources: Sources) -> list:
-    """What HermiT checks (kgtool/sparql/owl-input.rq): the ontology, datatypes outside the
-    OWL 2 map widened to rdfs:Literal, plus the data's types and links between IRIs."""
-    return list(sources.store.query(sparql("owl-input.rq"), use_default_graph_as_union=True))
+def reasoner_assertions(sources: Sources, graphs: list[str] | None = None) -> dict[str, list[bytes]]:
+    """What each data graph gives HermiT (kgtool/sparql/owl-assertions.rq), as N-Triples
+    lines by graph: of every graph, or of the graphs named (the query reads the ontology
+    too, for the properties and classes that count)."""
+    options = {} if graphs is None else {"named_graphs": [ox.NamedNode(g) for g in sorted({ONTOLOGY_GRAPH, *graphs})]}
+    rows = sources.store.query(sparql("owl-assertions.rq"), **options).serialize(format=ox.QueryResultsFormat.TSV)
+    found = defaultdict(list)
+    for row in rows.splitlines()[1:]:  # after the header; every term is an IRI, so no tab inside one
+        graph, s, p, o = row.split(b"\t")
+        found[graph[1:-1].decode()].append(b" ".join((s, p, o, b".")))
+    return found
+
+
+def reasoner_input(sources: Sources, assertions: dict[str, list[bytes]] | None = None) -> list:
+    """What HermiT checks: the ontology, datatypes outside the OWL 2 map widened to
+    rdfs:Literal (kgtool/sparql/owl-ontology.rq), plus what the data graphs give it
+    (`assertions`: reasoner_assertions(sources), if known)."""
+    assertions = reasoner_assertions(sources) if assertions is None else assertions
+    lines = sorted({line for part in assertions.values() for line in part})
+    data = [q.triple for q in ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)] if lines else []
+    return list(sources.store.query(sparql("owl-ontology.rq"))) + data
+
+
+EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def reasoner_parts(sources: Sources, known: dict | None) -> tuple[dict[str, list[str]], dict | None]:
+    """HermiT's input, graph by graph: [the graph's digest (Sources.digests), the digest of
+    what it gives the reasoner]; the ontology's part is its digest. For a graph whose
+    digest is the one in `known` (an earlier build's parts), with the same ontology, the
+    part is taken from there; only the other graphs are queried. Also returns the
+    assertions when every graph was queried (None otherwise)."""
+    ontology = sources.digests.get(ONTOLOGY_GRAPH)
+    known = known if known and known.get(ONTOLOGY_GRAPH) == [ontology, ontology] else {}
+    data = [name for name in sources.digests if name != ONTOLOGY_GRAPH]
+    again = [name for name in data if known.get(name, [None])[0] != sources.digests[name]]
+    assertions = reasoner_assertions(sources, None if len(again) == len(data) else again)
+    parts = {ONTOLOGY_GRAPH: [ontology, ontology]}
+    for name in data:
+        parts[name] = [sources.digests[name], hashlib.sha256(b"\n".join(sorted(assertions.get(name, [])))).hexdigest()
+                       ] if name in again else known[name]
+    return parts, assertions if len(again) == len(data) else None
+
+
+def same_input(before: dict, parts: dict) -> bool:
+    """Whether two inputs are the same: the same part from each graph that gives one."""
+    def given(p):
+        return {name: part[1] for name, part in p.items() if part[1] != EMPTY}
+    return given(before) == given(parts)
 
 
 def abstract_triples(triples: list, keep: set) -> list:
@@ -284,17 +330,6 @@ def hermit(triples: list) -> tuple[bool, list[str]]:
     return True, [c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing]
 
 
-def reasoner_digest(triples: list) -> str:
-    """A hash of the reasoner's input that two builds of the same input share: its lines
-    without blank nodes (those come from the ontology only, whose own hash stands for them)."""
-    import hashlib
-
-    lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")
-    digest = hashlib.sha256(b"\n".join(sorted(line for line in lines if b"_:" not in line)))
-    digest.update(str(sum(b"_:" in line for line in lines)).encode())
-    return digest.hexdigest()
-
-
 def owl_results(sources: Sources, triples: list | None = None) -> list[Result]:
     """Ask HermiT whether the ontology plus the data is consistent, and which classes
     can have no members. HermiT first sees one individual per kind (abstract_triples);
@@ -318,7 +353,7 @@ def validate(sources: Sources, shapes, owl: bool = True, timer=None, ontology_ch
              owl_known: dict | None = None) -> Report:
     """Every check, in one report. `timer(name)`, if given, is a context manager around
     each check (build uses it to print how long each took). `owl_known` is what HermiT
-    said of an earlier input ({"input": hash, "results": [...]}); for the same input it
+    said of an earlier input ({"parts": reasoner_parts, "results": [...]}); for the same input it
     is said again without asking (same input, same verdict)."""
     timer = timer or (lambda name: nullcontext())
     with timer("SHACL"):
@@ -327,14 +362,14 @@ def validate(sources: Sources, shapes, owl: bool = True, timer=None, ontology_ch
         results += check_results(sources, ontology_checks)
     known = None
     if owl:
-        triples = reasoner_input(sources)
-        digest = reasoner_digest(triples)
-        if owl_known and owl_known.get("input") == digest:
+        with timer("OWL input"):
+            parts, assertions = reasoner_parts(sources, (owl_known or {}).get("parts"))
+        if owl_known and "parts" in owl_known and same_input(owl_known["parts"], parts):
             with timer("OWL (input unchanged: the earlier verdict)"):
                 found = [Result(**r) for r in owl_known["results"]]
         else:
             with timer("OWL"):
-                found = owl_results(sources, triples)
+                found = owl_results(sources, reasoner_input(sources, assertions))
         results += found
-        known = {"input": digest, "results": [vars(r) for r in found]}
+        known = {"parts": parts, "results": [vars(r) for r in found]}
     return Report(results, known)
