@@ -37,7 +37,7 @@ import pyoxigraph as ox
 
 from .namespaces import BPO_IRI, DERIVED_GRAPH, XSD
 from .sources import Sources, drop_graph
-from .store import graph_digest, stable_blank_nodes
+from .store import graph_digest, graph_lines, stable_blank_nodes
 
 SPARQL = Path(__file__).resolve().parent / "sparql"
 CLOSURES = ("derive-superclasses.rq", "derive-kinds.rq", "derive-concepts.rq", "derive-documents.rq")
@@ -173,6 +173,7 @@ def add_derived_graph(sources: Sources) -> Derivation:
     store.update(sparql("derive-description.ru"))
     stable_blank_nodes(store)
     sources.files[DERIVED_GRAPH] = None
-    sources.digests[DERIVED_GRAPH] = graph_digest(store, DERIVED_GRAPH)
-    result.triples = sources.count(DERIVED_GRAPH)
+    lines = graph_lines(store, DERIVED_GRAPH)
+    sources.digests[DERIVED_GRAPH] = graph_digest(lines)
+    result.triples = len(lines)
     return result

@@ -152,10 +152,10 @@ def graph_lines(store: ox.Store, name: str) -> list[bytes]:
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)).splitlines()
 
 
-def graph_digest(store: ox.Store, name: str) -> str:
-    """The SHA-256 of a graph's sorted N-Triples lines: the same for the same content, once
-    its blank nodes are named after their content (stable_blank_nodes)."""
-    return hashlib.sha256(b"\n".join(sorted(graph_lines(store, name)))).hexdigest()
+def graph_digest(lines: list[bytes]) -> str:
+    """The SHA-256 of a graph's N-Triples lines (graph_lines) in sorted order: the same for
+    the same content, once its blank nodes are named after their content (stable_blank_nodes)."""
+    return hashlib.sha256(b"\n".join(sorted(lines))).hexdigest()
 
 
 def shares_blank_nodes(store: ox.Store) -> bool:
