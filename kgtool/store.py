@@ -18,7 +18,9 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +76,7 @@ def load(sources: "Sources", path: Path | None = None, manifest: dict | None = N
     way: the release files are serialized from it several times over, which is several
     times faster than reading them back from disk (149 s against about 40 s at 1M triples)."""
     if path is not None:
-        replace_persistent(Path(path), sources.store.dump(format=ox.RdfFormat.N_QUADS), manifest, sources.store)
+        replace_persistent(Path(path), sources.store, manifest, sources.store)
     return sources.store
 
 
@@ -122,8 +124,15 @@ def stable_blank_nodes(store: ox.Store) -> None:
     store.extend(ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name) for q in quads)
 
 
-def replace_persistent(path: Path, data: bytes, manifest: dict | None = None, memory: ox.Store | None = None) -> None:
-    """Load into a new directory beside `path`, then swap it in."""
+# Quads per call of the bulk loader, which holds a call's quads in memory several times over
+# (at a million quads in one call, more than the in-memory store itself).
+LOAD_CHUNK = 100_000
+
+
+def replace_persistent(path: Path, quads: Iterable[ox.Quad], manifest: dict | None = None,
+                       memory: ox.Store | None = None) -> None:
+    """Load `quads` (a store, or any iterable of quads) into a new directory beside `path`,
+    then swap it in; with a manifest, write it (and `memory`'s derived graph) there too."""
     if path.exists() and any(path.iterdir()) and not (path / "CURRENT").is_file():
         raise StoreError(f"{path} exists and is not a store; refusing to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +141,9 @@ def replace_persistent(path: Path, data: bytes, manifest: dict | None = None, me
         store = ox.Store(str(fresh))
         # The bulk loader (no transaction) is many times faster on disk; atomicity comes
         # from the swap of directories, and a failed load's directory is thrown away.
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        quads = iter(quads)
+        while chunk := list(islice(quads, LOAD_CHUNK)):
+            store.bulk_extend(chunk)
         store.flush()
         del store  # closes the database before the directory moves
         if manifest is not None:
@@ -180,7 +191,7 @@ def update_persistent(path: Path, memory: ox.Store, names: list[str], manifest: 
     path = Path(path)
     old_derived = path / DERIVED_COPY
     if shares_blank_nodes(memory) or not old_derived.is_file():
-        replace_persistent(path, memory.dump(format=ox.RdfFormat.N_QUADS), manifest, memory)
+        replace_persistent(path, memory, manifest, memory)
         return
     (path / MANIFEST).unlink(missing_ok=True)
     operations = []
