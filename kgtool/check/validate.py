@@ -236,16 +236,6 @@ def reasoner_assertions(sources: Sources, graphs: list[str] | None = None) -> di
     return found
 
 
-def reasoner_input(sources: Sources, assertions: dict[str, list[bytes]] | None = None) -> list:
-    """What HermiT checks: the ontology, datatypes outside the OWL 2 map widened to
-    rdfs:Literal (kgtool/sparql/owl-ontology.rq), plus what the data graphs give it
-    (`assertions`: reasoner_assertions(sources), if known)."""
-    assertions = reasoner_assertions(sources) if assertions is None else assertions
-    lines = sorted({line for part in assertions.values() for line in part})
-    data = [q.triple for q in ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)] if lines else []
-    return list(sources.store.query(sparql("owl-ontology.rq"))) + data
-
-
 EMPTY = hashlib.sha256(b"").hexdigest()
 
 
@@ -274,52 +264,59 @@ def same_input(before: dict, parts: dict) -> bool:
     return given(before) == given(parts)
 
 
-def abstract_triples(triples: list, keep: set) -> list:
-    """The reasoner input with every individual replaced by one representative of its
-    kind: the same asserted types, the same properties out of it and the same into it.
+def abstract_lines(lines: list[bytes], keep: set[bytes]) -> list[bytes]:
+    """The data's part of the reasoner input (N-Triples lines of IRIs, reasoner_assertions)
+    with every individual replaced by one representative of its kind: the same asserted
+    types, the same properties out of it and the same into it.
 
     Individuals are the IRIs the ontology does not mention (`keep`); the ontology's own
-    triples hold none, so they pass unchanged. Sound for consistency: mapping each
+    triples hold none, so they are not abstracted. Sound for consistency: mapping each
     individual to its representative is a homomorphism, so a model of (ontology +
     abstraction) gives a model of (ontology + assertions) with the same class extensions.
     Individuals the ontology names (nominals such as bpo:AtLeast) or that owl:sameAs links
     stay themselves, and the input has no owl:differentFrom. Hence a consistent abstraction
     means consistent data, and a class satisfiable with the abstraction is satisfiable with
     the data; only the other outcomes need the full check. Literal values are not in the
-    reasoner's input at all, so they cannot matter."""
+    reasoner's input at all, so they cannot matter. Done on the lines' bytes (an IRI has no
+    space), which at a million triples is several times faster than on term objects."""
+    rdf_type, same_as = f"<{RDF}type>".encode(), f"<{OWL}sameAs>".encode()
     keep = set(keep)
-    for t in triples:
-        if t.predicate.value == OWL + "sameAs":
-            keep |= {t.subject, t.object}
-    individual = lambda node: isinstance(node, ox.NamedNode) and node not in keep  # noqa: E731
     types, outgoing, incoming = defaultdict(set), defaultdict(set), defaultdict(set)
-    for t in triples:
-        if individual(t.subject):
-            (types if t.predicate.value == RDF + "type" else outgoing)[t.subject].add(
-                t.object if t.predicate.value == RDF + "type" else t.predicate)
-        if individual(t.object) and t.predicate.value != RDF + "type":
-            incoming[t.object].add(t.predicate)
+    for line in lines:
+        s, p, o, _ = line.split(b" ")
+        if p == same_as:
+            keep |= {s, o}
+        if p == rdf_type:
+            types[s].add(o)
+        else:
+            outgoing[s].add(p)
+            incoming[o].add(p)
     kinds: dict = {}
+    kind_of: dict = {}
 
-    def kind(node):
-        if not individual(node):
+    def kind(node: bytes) -> bytes:
+        if node in keep:
             return node
-        key = (frozenset(types[node]), frozenset(outgoing[node]), frozenset(incoming[node]))
-        return kinds.setdefault(key, ox.NamedNode(f"urn:kgtool:kind:{len(kinds)}"))
+        if node not in kind_of:
+            key = (frozenset(types.get(node, ())), frozenset(outgoing.get(node, ())), frozenset(incoming.get(node, ())))
+            kind_of[node] = kinds.setdefault(key, f"<urn:kgtool:kind:{len(kinds)}>".encode())
+        return kind_of[node]
 
-    return list({ox.Triple(kind(t.subject), t.predicate, t.object if t.predicate.value == RDF + "type" else kind(t.object))
-                 for t in triples})
+    abstract = set()
+    for line in lines:
+        s, p, o, _ = line.split(b" ")
+        abstract.add(b" ".join((kind(s), p, o if p == rdf_type else kind(o), b".")))
+    return sorted(abstract)
 
 
-def hermit(triples: list) -> tuple[bool, list[str]]:
-    """HermiT's verdict on the triples: consistent or not, and the IRIs of the classes that
+def hermit(data: bytes) -> tuple[bool, list[str]]:
+    """HermiT's verdict on N-Triples: consistent or not, and the IRIs of the classes that
     can have no members."""
     import io
 
     import owlready2
 
     world = owlready2.World()
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     world.get_ontology("https://w3id.org/biopolicy/graph/reasoner-input").load(fileobj=io.BytesIO(data), format="ntriples")
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -330,17 +327,20 @@ def hermit(triples: list) -> tuple[bool, list[str]]:
     return True, [c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing]
 
 
-def owl_results(sources: Sources, triples: list | None = None) -> list[Result]:
-    """Ask HermiT whether the ontology plus the data is consistent, and which classes
-    can have no members. HermiT first sees one individual per kind (abstract_triples);
-    only when that finds a problem does it check every individual, which decides."""
-    triples = reasoner_input(sources) if triples is None else triples
-    keep = {row["term"] for row in sources.store.query(sparql("ontology-terms.rq"))}
-    keep.add(ox.NamedNode(RDFS + "Literal"))
-    abstract = abstract_triples(triples, keep)
-    consistent, unsatisfiable = hermit(abstract) if len(abstract) < len(set(triples)) else (False, [])
+def owl_results(sources: Sources, assertions: dict[str, list[bytes]] | None = None) -> list[Result]:
+    """Ask HermiT whether the ontology (kgtool/sparql/owl-ontology.rq) plus the data
+    (`assertions`: reasoner_assertions(sources), if known) is consistent, and which classes
+    can have no members. HermiT first sees one individual per kind (abstract_lines); only
+    when that finds a problem does it check every individual, which decides."""
+    assertions = reasoner_assertions(sources) if assertions is None else assertions
+    lines = sorted({line for part in assertions.values() for line in part})
+    ontology = ox.serialize(sources.store.query(sparql("owl-ontology.rq")), format=ox.RdfFormat.N_TRIPLES)
+    keep = {str(row["term"]).encode() for row in sources.store.query(sparql("ontology-terms.rq"))}
+    keep.add(f"<{RDFS}Literal>".encode())
+    abstract = abstract_lines(lines, keep)
+    consistent, unsatisfiable = hermit(ontology + b"".join(line + b"\n" for line in abstract)) if len(abstract) < len(lines) else (False, [])
     if not consistent or unsatisfiable:
-        consistent, unsatisfiable = hermit(triples)
+        consistent, unsatisfiable = hermit(ontology + b"".join(line + b"\n" for line in lines))
     if not consistent:
         return [Result(sources.path_of(ONTOLOGY_GRAPH), "(the whole graph)", "", "kgtool:owl-consistency",
                        VIOLATION, "HermiT finds the ontology plus the data's types and links inconsistent; "
@@ -369,7 +369,7 @@ def validate(sources: Sources, shapes, owl: bool = True, timer=None, ontology_ch
                 found = [Result(**r) for r in owl_known["results"]]
         else:
             with timer("OWL"):
-                found = owl_results(sources, reasoner_input(sources, assertions))
+                found = owl_results(sources, assertions)
         results += found
         known = {"parts": parts, "results": [vars(r) for r in found]}
     return Report(results, known)
