@@ -31,7 +31,7 @@ from pathlib import Path
 from . import __version__, void
 from .derive import add_derived_graph
 from .errors import KgtoolError
-from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
+from .export import RELEASE_FILES, write_release_files
 from .namespaces import Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
 from .store import build_lock, instances_per_class, load, read_manifest, triples_per_graph, update_persistent
@@ -140,10 +140,7 @@ def write_release(store, summary: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        nquads = sorted_nquads(store)
-        prefixes = release_prefixes(store, nquads)
-        for fmt, name in RELEASE_FILES.items():
-            (staging / name).write_bytes(serialize(store, fmt, prefixes, nquads))
+        write_release_files(store, staging)
         (staging / VOID_FILE).write_bytes(void.describe(store, triples_per_graph(store), {n: n for n in RELEASE_FILES.values()}, None))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.mkdir(exist_ok=True)
