@@ -70,6 +70,14 @@ def test_dangling_reference_names_file_subject_and_predicate():
     assert "bp:country/nowhere" in result.message
 
 
+def test_an_undeclared_term_is_named_as_predicate_and_as_object():
+    sources = sources_with({"reference/a": "agency:x a bpo:Agency , bpo:Agensy ; bpo:jurisdictionn agency:x ."})
+    found = {(r.file, r.focus, r.path, r.message.split(" ")[0]) for r in check_results(sources)
+             if r.rule == "kgtool:undeclared-term"}
+    assert found == {("data/reference/a.ttl", "bp:agency/x", "rdf:type", "bpo:Agensy"),
+                     ("data/reference/a.ttl", "bp:agency/x", "bpo:jurisdictionn", "bpo:jurisdictionn")}
+
+
 def test_owl_finds_an_inconsistency_only_a_reasoner_sees(java):
     # bpo:trigger has range bpo:Event, so the agency becomes an Event too: disjoint classes
     sources = sources_with({"sources/s": """
