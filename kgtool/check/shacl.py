@@ -303,12 +303,17 @@ class Engine:
         counted = (f"SELECT ?this (SUM(IF(COALESCE(BOUND(?value) && {test}, false), 1, 0)) AS ?n) WHERE {{ "
                    f"{{ SELECT DISTINCT ?this ?value WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} }} }} GROUP BY ?this")
         low, high = self.c.one(shape, SH.qualifiedMinCount), self.c.one(shape, SH.qualifiedMaxCount)
-        for bound, compare, component in ((low, "<", SH.QualifiedMinCountConstraintComponent),
-                                          (high, ">", SH.QualifiedMaxCountConstraintComponent)):
-            if bound is None:
-                continue
-            for row in self.select(f"SELECT ?this WHERE {{ {{ {counted} }} FILTER(?n {compare} {int(bound)}) }}"):
-                emit(row["this"], None, component)
+        bounds = [(int(bound), compare, component) for bound, compare, component in (
+            (low, "<", SH.QualifiedMinCountConstraintComponent), (high, ">", SH.QualifiedMaxCountConstraintComponent))
+            if bound is not None]
+        if not bounds:
+            return
+        broken = " || ".join(f"?n {compare} {bound}" for bound, compare, _ in bounds)
+        for row in self.select(f"SELECT ?this ?n WHERE {{ {{ {counted} }} FILTER({broken}) }}"):  # counted once for both
+            n = int(row["n"].value)
+            for bound, compare, component in bounds:
+                if (n < bound) if compare == "<" else (n > bound):
+                    emit(row["this"], None, component)
 
     def sparql(self, shape, focus: str, path_node, constraint, emit) -> None:
         """A SPARQL SELECT constraint: $this joined with the focus nodes, one result per row."""
