@@ -224,16 +224,23 @@ def check_results(sources: Sources, ontology_checks: list[Path] = ()) -> list[Re
 # (c) OWL consistency -------------------------------------------------------------------
 
 def reasoner_assertions(sources: Sources, graphs: list[str] | None = None) -> dict[str, list[bytes]]:
-    """What each data graph gives HermiT (kgtool/sparql/owl-assertions.rq), as N-Triples
-    lines by graph: of every graph, or of the graphs named (the query reads the ontology
-    too, for the properties and classes that count)."""
+    """What each data graph gives HermiT (kgtool/sparql/owl-assertions.rq), by graph: of
+    every graph, or of the graphs named (the query reads the ontology too, for the
+    properties and classes that count). Each triple is its row of SPARQL TSV results,
+    `<s>\\t<p>\\t<o>` (every term is an IRI, so no tab or line break inside one): no Python
+    object a term, and N-Triples by two replacements (as_ntriples)."""
     options = {} if graphs is None else {"named_graphs": [ox.NamedNode(g) for g in sorted({ONTOLOGY_GRAPH, *graphs})]}
     rows = sources.store.query(sparql("owl-assertions.rq"), **options).serialize(format=ox.QueryResultsFormat.TSV)
     found = defaultdict(list)
-    for row in rows.splitlines()[1:]:  # after the header; every term is an IRI, so no tab inside one
-        graph, s, p, o = row.split(b"\t")
-        found[graph[1:-1].decode()].append(b" ".join((s, p, o, b".")))
-    return found
+    for row in rows.splitlines()[1:]:  # after the header
+        graph, triple = row.split(b"\t", 1)
+        found[graph].append(triple)
+    return {graph[1:-1].decode(): triples for graph, triples in found.items()}
+
+
+def as_ntriples(lines: list[bytes]) -> bytes:
+    """reasoner_assertions' lines as N-Triples."""
+    return (b"\n".join(lines) + b"\n").replace(b"\t", b" ").replace(b"\n", b" .\n") if lines else b""
 
 
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -265,8 +272,8 @@ def same_input(before: dict, parts: dict) -> bool:
 
 
 def abstract_lines(lines: list[bytes], keep: set[bytes]) -> list[bytes]:
-    """The data's part of the reasoner input (N-Triples lines of IRIs, reasoner_assertions)
-    with every individual replaced by one representative of its kind: the same asserted
+    """The data's part of the reasoner input (lines of IRIs, reasoner_assertions) with every
+    individual replaced by one representative of its kind: the same asserted
     types, the same properties out of it and the same into it.
 
     Individuals are the IRIs the ontology does not mention (`keep`); the ontology's own
@@ -277,13 +284,13 @@ def abstract_lines(lines: list[bytes], keep: set[bytes]) -> list[bytes]:
     stay themselves, and the input has no owl:differentFrom. Hence a consistent abstraction
     means consistent data, and a class satisfiable with the abstraction is satisfiable with
     the data; only the other outcomes need the full check. Literal values are not in the
-    reasoner's input at all, so they cannot matter. Done on the lines' bytes (an IRI has no
-    space), which at a million triples is several times faster than on term objects."""
+    reasoner's input at all, so they cannot matter. Done on the lines' bytes, which at a
+    million triples is several times faster than on term objects."""
     rdf_type, same_as = f"<{RDF}type>".encode(), f"<{OWL}sameAs>".encode()
     keep = set(keep)
     types, outgoing, incoming = defaultdict(set), defaultdict(set), defaultdict(set)
     for line in lines:
-        s, p, o, _ = line.split(b" ")
+        s, p, o = line.split(b"\t")
         if p == same_as:
             keep |= {s, o}
         if p == rdf_type:
@@ -304,8 +311,8 @@ def abstract_lines(lines: list[bytes], keep: set[bytes]) -> list[bytes]:
 
     abstract = set()
     for line in lines:
-        s, p, o, _ = line.split(b" ")
-        abstract.add(b" ".join((kind(s), p, o if p == rdf_type else kind(o), b".")))
+        s, p, o = line.split(b"\t")
+        abstract.add(b"\t".join((kind(s), p, o if p == rdf_type else kind(o))))
     return sorted(abstract)
 
 
@@ -338,9 +345,9 @@ def owl_results(sources: Sources, assertions: dict[str, list[bytes]] | None = No
     keep = {str(row["term"]).encode() for row in sources.store.query(sparql("ontology-terms.rq"))}
     keep.add(f"<{RDFS}Literal>".encode())
     abstract = abstract_lines(lines, keep)
-    consistent, unsatisfiable = hermit(ontology + b"".join(line + b"\n" for line in abstract)) if len(abstract) < len(lines) else (False, [])
+    consistent, unsatisfiable = hermit(ontology + as_ntriples(abstract)) if len(abstract) < len(lines) else (False, [])
     if not consistent or unsatisfiable:
-        consistent, unsatisfiable = hermit(ontology + b"".join(line + b"\n" for line in lines))
+        consistent, unsatisfiable = hermit(ontology + as_ntriples(lines))
     if not consistent:
         return [Result(sources.path_of(ONTOLOGY_GRAPH), "(the whole graph)", "", "kgtool:owl-consistency",
                        VIOLATION, "HermiT finds the ontology plus the data's types and links inconsistent; "
