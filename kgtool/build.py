@@ -32,7 +32,7 @@ from . import __version__, void
 from .derive import add_derived_graph
 from .errors import KgtoolError
 from .export import RELEASE_FILES, write_release_files
-from .namespaces import Project, compact
+from .namespaces import DERIVED_GRAPH, Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
 from .store import build_lock, instances_per_class, load, read_manifest, triples_per_graph, update_persistent
 from .check import Report, validate
@@ -166,10 +166,11 @@ def release_store(project: Project, owl: bool = True):
 
 
 def manifest(sources: Sources, report: Report) -> dict:
-    """What an incremental build needs to know of this one: the digest of each graph (of its
-    file; of its content for the derived graph), and HermiT's input, graph by graph, and
-    verdict."""
-    return {"kgtool": __version__, "inputs": dict(sources.digests), "owl": report.owl}
+    """What an incremental build needs to know of this one: the digest of each graph's file
+    (`inputs`, which `query --store` also reads), the digest of the derived graph's content,
+    and HermiT's input, graph by graph, and verdict."""
+    inputs = {name: digest for name, digest in sources.digests.items() if sources.files.get(name) is not None}
+    return {"kgtool": __version__, "inputs": inputs, "derived": sources.digests.get(DERIVED_GRAPH), "owl": report.owl}
 
 
 def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool = True) -> BuildResult:
@@ -197,7 +198,7 @@ def previous_graphs(previous: dict, sources: Sources) -> list[str]:
     """The graphs an incremental build may have changed: those whose digest is not the one
     the store was built from (the graphs of added, changed or removed files, and the
     derived graph if its content changed)."""
-    before, now = previous["inputs"], sources.digests
+    before, now = {**previous["inputs"], DERIVED_GRAPH: previous.get("derived")}, sources.digests
     return sorted(n for n in set(before) | set(now) if before.get(n) != now.get(n))
 
 
