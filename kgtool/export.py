@@ -24,14 +24,19 @@ RELEASE_FILES = {
 DATASET_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 
 
-def union_ntriples(store: ox.Store) -> bytes:
+def union_lines(store: ox.Store) -> list[bytes]:
     """Each distinct triple of any graph once, as sorted N-Triples lines: done on bytes,
     graph by graph, so that a million triples need neither a Python object each nor a sort
     by `str`, nor the whole dataset's text at once."""
     lines: set[bytes] = set()
     for graph in [*store.named_graphs(), ox.DefaultGraph()]:
         lines.update(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
-    return b"\n".join(sorted(lines)) + b"\n"
+    return sorted(lines)
+
+
+def union_ntriples(store: ox.Store) -> bytes:
+    """The union of all graphs as N-Triples, sorted (union_lines)."""
+    return b"\n".join(union_lines(store)) + b"\n"
 
 
 # Oxigraph's Turtle and TriG writers try every prefix on every IRI, so thousands of
@@ -121,7 +126,7 @@ def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None,
     if fmt in ("turtle", "trig") and prefixes is None:
         prefixes = release_prefixes(store, nquads)
     if fmt == "turtle":
-        return union_turtle(store, prefixes)
+        return union_turtle(ox.parse(input=union_ntriples(store), format=ox.RdfFormat.N_TRIPLES), prefixes)
     if fmt == "ntriples":
         return union_ntriples(store)
     nquads = sorted_nquads(store) if nquads is None else nquads
@@ -130,9 +135,8 @@ def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None,
     return dataset_text(ox.parse(input=nquads, format=ox.RdfFormat.N_QUADS), fmt, prefixes)
 
 
-def union_turtle(store: ox.Store, prefixes: dict[str, str]) -> bytes:
-    """The union of all graphs as one Turtle graph, in the order of its sorted N-Triples."""
-    triples = ox.parse(input=union_ntriples(store), format=ox.RdfFormat.N_TRIPLES)
+def union_turtle(triples, prefixes: dict[str, str]) -> bytes:
+    """The union of all graphs (`triples`, parsed from union_ntriples) as one Turtle graph."""
     return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
 
 
@@ -146,8 +150,9 @@ def dataset_text(quads, fmt: str, prefixes: dict[str, str] | None) -> bytes:
 def write_release_files(store: ox.Store, directory: Path) -> None:
     """The release files (RELEASE_FILES) into `directory`, the same bytes as `serialize`
     gives. Each is written as soon as it is made, the N-Quads graph by graph, and TriG and
-    JSON-LD are parsed from the N-Quads file as it is read: at a million triples each text
-    is hundreds of MB, and holding them together took more memory than the store."""
+    JSON-LD are parsed from the N-Quads file as it is read, and Turtle from the union's
+    N-Triples, written to a file beside them and removed: at a million triples each text is
+    hundreds of MB, and holding them together took more memory than the store."""
     nquads_file = directory / RELEASE_FILES["nquads"]
     iris: set[bytes] = set()
     with open(nquads_file, "wb") as out:
@@ -158,4 +163,9 @@ def write_release_files(store: ox.Store, directory: Path) -> None:
     for fmt in ("trig", "jsonld"):
         quads = ox.parse(path=nquads_file, format=ox.RdfFormat.N_QUADS)
         (directory / RELEASE_FILES[fmt]).write_bytes(dataset_text(quads, fmt, prefixes))
-    (directory / RELEASE_FILES["turtle"]).write_bytes(union_turtle(store, prefixes))
+    union_file = directory / ".union.nt"
+    with open(union_file, "wb") as out:
+        out.writelines(line + b"\n" for line in union_lines(store))
+    turtle = union_turtle(ox.parse(path=union_file, format=ox.RdfFormat.N_TRIPLES), prefixes)
+    union_file.unlink()
+    (directory / RELEASE_FILES["turtle"]).write_bytes(turtle)
