@@ -88,6 +88,17 @@ def test_owl_finds_an_inconsistency_only_a_reasoner_sees(java):
     assert result.rule == "kgtool:owl-consistency" and result.severity == VIOLATION
 
 
+def test_owl_names_a_class_that_can_have_no_members(java, tmp_path):
+    ontology = tmp_path / "biopolicy.ttl"
+    ontology.write_text((REPO / "ontology" / "biopolicy.ttl").read_text(encoding="utf-8") + (
+        "\nbpo:Broken a owl:Class ; rdfs:subClassOf bpo:Agency , bpo:Company .\n"), encoding="utf-8")
+    sources = Sources()
+    sources.read(ONTOLOGY_GRAPH, ontology)
+    sources.load(GRAPHS + "reference/a", Path("data/reference/a.ttl"), (PREFIXES + "agency:x a bpo:Agency .").encode())
+    [result] = owl_results(sources)
+    assert (result.rule, result.focus, result.severity) == ("kgtool:owl-unsatisfiable-class", "bpo:Broken", "Warning")
+
+
 def test_owl_accepts_consistent_data_with_literals_outside_the_owl2_map(java):
     sources = sources_with({"sources/s": """
         deadline:d a bpo:Deadline ; bpo:duration "P1D"^^xsd:duration ; bpo:statedDueDate "2024-01-01"^^xsd:date ."""})
