@@ -141,7 +141,8 @@ def write_release(store, summary: dict, out: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         write_release_files(store, staging)
-        (staging / VOID_FILE).write_bytes(void.describe(store, triples_per_graph(store), {n: n for n in RELEASE_FILES.values()}, None))
+        per_graph = {name: graph["triples"] for name, graph in summary["graphs"].items()}  # counted once, by summarize
+        (staging / VOID_FILE).write_bytes(void.describe(store, per_graph, {n: n for n in RELEASE_FILES.values()}, None))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.mkdir(exist_ok=True)
         for path in staging.iterdir():
