@@ -6,13 +6,14 @@ or, when an earlier build wrote it (its manifest says from which files), changed
 transaction.
 
 Incremental build (`--store DIR` that a build of this kgtool version wrote, its manifest
-holding the content hash of each graph's file): every file is parsed again into memory (a
-store directory reads about ten times slower than Oxigraph parses Turtle into memory), the
-derived graph is recomputed, the validation runs whole (SHACL as SPARQL: seconds at 100k
-triples) except HermiT, which is asked again only when its input
-(kgtool/sparql/owl-input.rq) changed, and DIR gets only the difference, in one
-transaction: the graphs of the changed, added and removed files, and the changed triples of
-the derived graph. The result is the one a full build gives (tests/test_build.py).
+holding the digest of each graph): every file is parsed again into memory (a store
+directory reads about ten times slower than Oxigraph parses Turtle into memory), the
+derived graph is recomputed, the validation runs whole (SHACL as SPARQL) except HermiT,
+which is asked again only when its input changed (only the changed graphs' part of it is
+queried: kgtool/check/validate.py, reasoner_parts), and DIR gets only the difference, in
+one transaction: the graphs of the changed, added and removed files, and the changed
+triples of the derived graph if it changed. The result is the one a full build gives
+(tests/test_build.py).
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from pathlib import Path
 from . import __version__, void
 from .derive import add_derived_graph
 from .errors import KgtoolError
-from .export import RELEASE_FILES, release_prefixes, serialize, sorted_nquads
-from .namespaces import Project, compact
+from .export import RELEASE_FILES, write_release_files
+from .namespaces import DERIVED_GRAPH, Project, compact
 from .sources import Sources, display_path, load_shapes, load_sources
-from .store import (build_lock, instances_per_class, load, read_manifest, stable_blank_nodes, triples_per_graph,
-                    update_persistent)
+from .store import build_lock, instances_per_class, load, read_manifest, triples_per_graph, update_persistent
 from .check import Report, validate
 from .void import VOID_FILE
 
@@ -140,11 +140,9 @@ def write_release(store, summary: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        nquads = sorted_nquads(store)
-        prefixes = release_prefixes(store, nquads)
-        for fmt, name in RELEASE_FILES.items():
-            (staging / name).write_bytes(serialize(store, fmt, prefixes, nquads))
-        (staging / VOID_FILE).write_bytes(void.describe(store, triples_per_graph(store), {n: n for n in RELEASE_FILES.values()}, None))
+        write_release_files(store, staging)
+        per_graph = {name: graph["triples"] for name, graph in summary["graphs"].items()}  # counted once, by summarize
+        (staging / VOID_FILE).write_bytes(void.describe(store, per_graph, {n: n for n in RELEASE_FILES.values()}, None))
         (staging / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.mkdir(exist_ok=True)
         for path in staging.iterdir():
@@ -169,9 +167,11 @@ def release_store(project: Project, owl: bool = True):
 
 
 def manifest(sources: Sources, report: Report) -> dict:
-    """What an incremental build needs to know of this one: the content hash of each graph's
-    file, and HermiT's input hash and verdict."""
-    return {"kgtool": __version__, "inputs": dict(sources.digests), "owl": report.owl}
+    """What an incremental build needs to know of this one: the digest of each graph's file
+    (`inputs`, which `query --store` also reads), the digest of the derived graph's content,
+    and HermiT's input, graph by graph, and verdict."""
+    inputs = {name: digest for name, digest in sources.digests.items() if sources.files.get(name) is not None}
+    return {"kgtool": __version__, "inputs": inputs, "derived": sources.digests.get(DERIVED_GRAPH), "owl": report.owl}
 
 
 def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool = True) -> BuildResult:
@@ -182,7 +182,6 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
         sources, report, skipped = checked(project, owl, previous)
         with stage("load" + (f" into {store_dir}" if store_dir else "") + (" (the difference)" if previous else "")):
             if previous:
-                stable_blank_nodes(sources.store)
                 update_persistent(store_dir, sources.store, previous_graphs(previous, sources), manifest(sources, report))
                 store = sources.store
             else:
@@ -197,13 +196,11 @@ def build(project: Project, out: Path, store_dir: Path | None = None, owl: bool 
 
 
 def previous_graphs(previous: dict, sources: Sources) -> list[str]:
-    """The graphs an incremental build may have changed: those of the files whose content
-    is not the one the store was built from (added, changed or removed), and the derived
-    graph."""
-    from .namespaces import DERIVED_GRAPH
-
-    before, now = previous["inputs"], sources.digests
-    return sorted({n for n in set(before) | set(now) if before.get(n) != now.get(n)} | {DERIVED_GRAPH})
+    """The graphs an incremental build may have changed: those whose digest is not the one
+    the store was built from (the graphs of added, changed or removed files, and the
+    derived graph if its content changed)."""
+    before, now = {**previous["inputs"], DERIVED_GRAPH: previous.get("derived")}, sources.digests
+    return sorted(n for n in set(before) | set(now) if before.get(n) != now.get(n))
 
 
 def counts_text(per_graph: dict[str, int], per_class: dict[str, int]) -> str:

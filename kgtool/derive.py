@@ -37,6 +37,7 @@ import pyoxigraph as ox
 
 from .namespaces import BPO_IRI, DERIVED_GRAPH, XSD
 from .sources import Sources, drop_graph
+from .store import graph_digest, graph_lines, stable_blank_nodes
 
 SPARQL = Path(__file__).resolve().parent / "sparql"
 CLOSURES = ("derive-superclasses.rq", "derive-kinds.rq", "derive-concepts.rq", "derive-documents.rq")
@@ -157,7 +158,10 @@ def add_triples(store: ox.Store, graph: ox.NamedNode, ntriples: bytes) -> None:
 
 
 def add_derived_graph(sources: Sources) -> Derivation:
-    """(Re)compute the derived graph in the store from all the other graphs."""
+    """(Re)compute the derived graph in the store from all the other graphs. The store is
+    then whole: its blank nodes are named after their content (stable_blank_nodes), so that
+    the checks and the release name them alike in every build, and the derived graph has a
+    digest of its content beside the files' digests (what an incremental build compares)."""
     store, graph = sources.store, ox.NamedNode(DERIVED_GRAPH)
     drop_graph(store, DERIVED_GRAPH)
     result = Derivation()
@@ -167,6 +171,9 @@ def add_derived_graph(sources: Sources) -> Derivation:
         add_triples(store, graph, union_query(store, sparql(name)).serialize(format=ox.RdfFormat.N_TRIPLES))
     store.update(sparql("derive-restated.ru"))
     store.update(sparql("derive-description.ru"))
+    stable_blank_nodes(store)
     sources.files[DERIVED_GRAPH] = None
-    result.triples = sources.count(DERIVED_GRAPH)
+    lines = graph_lines(store, DERIVED_GRAPH)
+    sources.digests[DERIVED_GRAPH] = graph_digest(lines)
+    result.triples = len(lines)
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -24,18 +25,19 @@ EXPORT_FORMATS = (*RELEASE_FILES, "ntriples")  # `kgtool export --format`: the r
 DATASET_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 
 
-# The graph name that ends each N-Quads line (N-Quads escapes newlines inside literals, so
-# a line is a statement and its last IRI before " ." is the graph).
-GRAPH_NAME = re.compile(rb" <[^>]*> \.$", re.M)
+def union_lines(store: ox.Store) -> list[bytes]:
+    """Each distinct triple of any graph once, as sorted N-Triples lines: done on bytes,
+    graph by graph, so that a million triples need neither a Python object each nor a sort
+    by `str`, nor the whole dataset's text at once."""
+    lines: set[bytes] = set()
+    for graph in [*store.named_graphs(), ox.DefaultGraph()]:
+        lines.update(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    return sorted(lines)
 
 
-def union_ntriples(store: ox.Store, nquads: bytes | None = None) -> bytes:
-    """Each distinct triple of any graph once, as sorted N-Triples lines: done on bytes, so
-    that a million triples need neither a Python object each nor a sort by `str`."""
-    nquads = store.dump(format=ox.RdfFormat.N_QUADS) if nquads is None else nquads
-    lines = set(GRAPH_NAME.sub(b" .", nquads).splitlines())
-    lines.discard(b"")
-    return b"\n".join(sorted(lines)) + b"\n"
+def union_ntriples(store: ox.Store) -> bytes:
+    """The union of all graphs as N-Triples, sorted (union_lines)."""
+    return b"\n".join(union_lines(store)) + b"\n"
 
 
 # Oxigraph's Turtle and TriG writers try every prefix on every IRI, so thousands of
@@ -45,14 +47,20 @@ MAX_KIND_PREFIXES = 100
 OUR_IRI = re.compile(rb"<(" + re.escape(BP_IRI.encode()) + rb"[^>]*/)[^/>]*>")
 
 
-def release_prefixes(store: ox.Store | None, nquads: bytes | None = None) -> dict[str, str]:
+def our_iris(text: bytes) -> set[bytes]:
+    """Our resources' IRIs (`<...>`) in N-Triples or N-Quads text, by one regular expression
+    (several times faster than a SPARQL query)."""
+    return {m.group() for m in re.finditer(rb"<" + re.escape(BP_IRI.encode()) + rb"[^>]*>", text)}
+
+
+def release_prefixes(store: ox.Store | None, nquads: bytes | None = None, iris: set[bytes] | None = None) -> dict[str, str]:
     """The known prefixes plus one per kind of resource (`agency:` for `bp:agency/`), so
     that Turtle and TriG read `agency:x` rather than `bp:agency\\/x`: the kinds with the
-    most distinct resources, found in the N-Quads text (`nquads`: sorted_nquads(store), if
-    known) in one pass of a regular expression, several times faster than a SPARQL query."""
-    nquads = sorted_nquads(store) if nquads is None else nquads
+    most distinct resources, of all our IRIs (`iris`, if known) in the N-Quads text
+    (`nquads`: sorted_nquads(store), if known)."""
+    iris = our_iris(sorted_nquads(store) if nquads is None else nquads) if iris is None else iris
     per_kind: dict[str, int] = defaultdict(int)
-    for iri in {m.group() for m in re.finditer(rb"<" + re.escape(BP_IRI.encode()) + rb"[^>]*>", nquads)}:
+    for iri in iris:
         found = OUR_IRI.fullmatch(iri)
         if found:
             per_kind[found[1].decode()] += 1
@@ -77,17 +85,23 @@ def sorted_prefix_lines(text: bytes) -> bytes:
     return b"\n".join(sorted(head) + body)
 
 
-def sorted_nquads(store: ox.Store) -> bytes:
-    """The dataset as N-Quads, graph by graph in IRI order, each graph's lines sorted: an
-    order that depends only on the data. (The store's own order also depends on the order
-    in which the quads went in, which an incremental build changes.)"""
-    chunks = []
+def nquads_chunks(store: ox.Store):
+    """The dataset as N-Quads, graph by graph in IRI order (then the default graph), each
+    graph's lines sorted: an order that depends only on the data. (The store's own order
+    also depends on the order in which the quads went in, which an incremental build
+    changes.) One graph's text at a time."""
     for name in sorted(g.value for g in store.named_graphs()):
         lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)).splitlines()
         if lines:
-            chunks.append(as_quads(b"\n".join(sorted(lines)) + b"\n", name))
+            yield as_quads(b"\n".join(sorted(lines)) + b"\n", name)
     default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
-    return b"".join(chunks) + b"".join(line + b"\n" for line in sorted(default))
+    if default:
+        yield b"".join(line + b"\n" for line in sorted(default))
+
+
+def sorted_nquads(store: ox.Store) -> bytes:
+    """The dataset as N-Quads in the order of nquads_chunks."""
+    return b"".join(nquads_chunks(store))
 
 
 # A prefixed name in the Turtle text, found once strings and IRIs are blanked out.
@@ -110,17 +124,49 @@ def serialize(store: ox.Store, fmt: str, prefixes: dict[str, str] | None = None,
     """The store in one release format (`prefixes`: release_prefixes(store), `nquads`:
     sorted_nquads(store), if known). The dataset formats are written from the sorted
     N-Quads, so that the same data always gives the same bytes."""
-    nquads = sorted_nquads(store) if nquads is None else nquads
     if fmt in ("turtle", "trig") and prefixes is None:
         prefixes = release_prefixes(store, nquads)
     if fmt == "turtle":
-        triples = ox.parse(input=union_ntriples(store, nquads), format=ox.RdfFormat.N_TRIPLES)
-        return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+        return union_turtle(ox.parse(input=union_ntriples(store), format=ox.RdfFormat.N_TRIPLES), prefixes)
+    if fmt == "ntriples":
+        return union_ntriples(store)
+    nquads = sorted_nquads(store) if nquads is None else nquads
     if fmt == "nquads":
         return nquads
-    if fmt == "ntriples":
-        return union_ntriples(store, nquads)
-    quads = ox.parse(input=nquads, format=ox.RdfFormat.N_QUADS)
+    return dataset_text(ox.parse(input=nquads, format=ox.RdfFormat.N_QUADS), fmt, prefixes)
+
+
+def union_turtle(triples, prefixes: dict[str, str]) -> bytes:
+    """The union of all graphs (`triples`, parsed from union_ntriples) as one Turtle graph."""
+    return sorted_prefix_lines(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+
+
+def dataset_text(quads, fmt: str, prefixes: dict[str, str] | None) -> bytes:
+    """Quads, parsed from the sorted N-Quads, as TriG or JSON-LD."""
     if fmt == "trig":
         return sorted_prefix_lines(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
     return ox.serialize(quads, format=DATASET_FORMATS[fmt])
+
+
+def write_release_files(store: ox.Store, directory: Path) -> None:
+    """The release files (RELEASE_FILES) into `directory`, the same bytes as `serialize`
+    gives. Each is written as soon as it is made, the N-Quads graph by graph, and TriG and
+    JSON-LD are parsed from the N-Quads file as it is read, and Turtle from the union's
+    N-Triples, written to a file beside them and removed: at a million triples each text is
+    hundreds of MB, and holding them together took more memory than the store."""
+    nquads_file = directory / RELEASE_FILES["nquads"]
+    iris: set[bytes] = set()
+    with open(nquads_file, "wb") as out:
+        for chunk in nquads_chunks(store):
+            out.write(chunk)
+            iris |= our_iris(chunk)
+    prefixes = release_prefixes(store, iris=iris)
+    for fmt in ("trig", "jsonld"):
+        quads = ox.parse(path=nquads_file, format=ox.RdfFormat.N_QUADS)
+        (directory / RELEASE_FILES[fmt]).write_bytes(dataset_text(quads, fmt, prefixes))
+    union_file = directory / ".union.nt"
+    with open(union_file, "wb") as out:
+        out.writelines(line + b"\n" for line in union_lines(store))
+    turtle = union_turtle(ox.parse(path=union_file, format=ox.RdfFormat.N_TRIPLES), prefixes)
+    union_file.unlink()
+    (directory / RELEASE_FILES["turtle"]).write_bytes(turtle)

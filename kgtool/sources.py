@@ -47,7 +47,7 @@ class Sources:
     def __init__(self, store: ox.Store | None = None):
         self.store = store if store is not None else ox.Store()
         self.files: dict[str, Path | None] = {}  # graph IRI -> file, ontology first, then data by path
-        self.digests: dict[str, str] = {}  # graph IRI -> SHA-256 of its file's bytes
+        self.digests: dict[str, str] = {}  # graph IRI -> SHA-256 of its file's bytes (of its content: derive)
 
     def load(self, name: str, path: Path | None, raw: bytes) -> None:
         """Parse Turtle bytes into graph `name` (replacing it). Oxigraph's parser is strict

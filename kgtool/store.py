@@ -18,7 +18,9 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,12 +51,13 @@ def read_manifest(path: Path) -> dict | None:
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("inputs"), dict) else None
 
 
-def write_manifest(path: Path, manifest: dict, store: ox.Store) -> None:
-    """The manifest, and the copy of the derived graph the next incremental build compares
-    with, each written beside and then renamed; the manifest last, so that it is there only
-    when both are whole."""
-    for name, data in ((DERIVED_COPY, b"\n".join(graph_lines(store, DERIVED_GRAPH)) + b"\n"),
-                       (MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())):
+def write_manifest(path: Path, manifest: dict, store: ox.Store | None) -> None:
+    """The manifest, and (from `store`, unless None: the copy in DIR is already its derived
+    graph) the copy of the derived graph the next incremental build compares with, each
+    written beside and then renamed; the manifest last, so that it is there only when both
+    are whole."""
+    files = [(DERIVED_COPY, b"\n".join(graph_lines(store, DERIVED_GRAPH)) + b"\n")] if store is not None else []
+    for name, data in files + [(MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())]:
         temporary = Path(path) / (name + ".tmp")
         temporary.write_bytes(data)
         os.replace(temporary, Path(path) / name)
@@ -67,14 +70,13 @@ def as_quads(ntriples: bytes, name: str) -> bytes:
 
 
 def load(sources: "Sources", path: Path | None = None, manifest: dict | None = None) -> ox.Store:
-    """The build's store, holding every graph, its blank nodes named after their content
-    (stable_blank_nodes); with a directory, the same graphs are also written there as a
-    persistent store. The store returned is the in-memory one either
+    """The build's store, holding every graph (its blank nodes named after their content by
+    the derive step, stable_blank_nodes); with a directory, the same graphs are also written
+    there as a persistent store. The store returned is the in-memory one either
     way: the release files are serialized from it several times over, which is several
     times faster than reading them back from disk (149 s against about 40 s at 1M triples)."""
-    stable_blank_nodes(sources.store)
     if path is not None:
-        replace_persistent(Path(path), sources.store.dump(format=ox.RdfFormat.N_QUADS), manifest, sources.store)
+        replace_persistent(Path(path), sources.store, manifest, sources.store)
     return sources.store
 
 
@@ -122,8 +124,15 @@ def stable_blank_nodes(store: ox.Store) -> None:
     store.extend(ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name) for q in quads)
 
 
-def replace_persistent(path: Path, data: bytes, manifest: dict | None = None, memory: ox.Store | None = None) -> None:
-    """Load into a new directory beside `path`, then swap it in."""
+# Quads per call of the bulk loader, which holds a call's quads in memory several times over
+# (at a million quads in one call, more than the in-memory store itself).
+LOAD_CHUNK = 100_000
+
+
+def replace_persistent(path: Path, quads: Iterable[ox.Quad], manifest: dict | None = None,
+                       memory: ox.Store | None = None) -> None:
+    """Load `quads` (a store, or any iterable of quads) into a new directory beside `path`,
+    then swap it in; with a manifest, write it (and `memory`'s derived graph) there too."""
     if path.exists() and any(path.iterdir()) and not (path / "CURRENT").is_file():
         raise StoreError(f"{path} exists and is not a store; refusing to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +141,9 @@ def replace_persistent(path: Path, data: bytes, manifest: dict | None = None, me
         store = ox.Store(str(fresh))
         # The bulk loader (no transaction) is many times faster on disk; atomicity comes
         # from the swap of directories, and a failed load's directory is thrown away.
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        quads = iter(quads)
+        while chunk := list(islice(quads, LOAD_CHUNK)):
+            store.bulk_extend(chunk)
         store.flush()
         del store  # closes the database before the directory moves
         if manifest is not None:
@@ -152,6 +163,12 @@ def graph_lines(store: ox.Store, name: str) -> list[bytes]:
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)).splitlines()
 
 
+def graph_digest(lines: list[bytes]) -> str:
+    """The SHA-256 of a graph's N-Triples lines (graph_lines) in sorted order: the same for
+    the same content, once its blank nodes are named after their content (stable_blank_nodes)."""
+    return hashlib.sha256(b"\n".join(sorted(lines))).hexdigest()
+
+
 def shares_blank_nodes(store: ox.Store) -> bool:
     """Whether a blank node is in two graphs (the derived graph's closure of a typed blank
     node): a graph replaced on its own would then lose the link."""
@@ -165,23 +182,23 @@ BLANK = re.compile(rb"_:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-]")
 def update_persistent(path: Path, memory: ox.Store, names: list[str], manifest: dict) -> None:
     """Make the graphs `names` of the store at `path` what they are in `memory`, in one
     transaction (one SPARQL update), and then write the manifest. Each graph is replaced
-    whole, but the derived graph (which every build recomputes, and which is large) gets
-    only its changed triples, against the copy of it the last build left in DIR (reading
-    the store directory itself is slow). The manifest is removed first: an interrupted
-    update leaves a store without one, which the next build replaces whole. When a blank
-    node is in two graphs, or the derived graph's copy is missing, the whole store is
-    replaced instead."""
+    whole, but the derived graph (which is large, and named only when its digest changed)
+    gets only its changed triples, against the copy of it the last build left in DIR
+    (reading the store directory itself is slow). The manifest is removed first: an
+    interrupted update leaves a store without one, which the next build replaces whole.
+    When a blank node is in two graphs, or the derived graph's copy is missing, the whole
+    store is replaced instead."""
     path = Path(path)
     old_derived = path / DERIVED_COPY
     if shares_blank_nodes(memory) or not old_derived.is_file():
-        replace_persistent(path, memory.dump(format=ox.RdfFormat.N_QUADS), manifest, memory)
+        replace_persistent(path, memory, manifest, memory)
         return
-    old = old_derived.read_bytes().splitlines()
     (path / MANIFEST).unlink(missing_ok=True)
     operations = []
     for name in names:
         new = graph_lines(memory, name)
-        if name == DERIVED_GRAPH and blank_lines(old) == blank_lines(new):
+        old = old_derived.read_bytes().splitlines() if name == DERIVED_GRAPH else None
+        if old is not None and blank_lines(old) == blank_lines(new):
             plain_old = {line for line in old if b"_:" not in line}
             plain_new = {line for line in new if b"_:" not in line}
             operations += data_block("DELETE", name, sorted(plain_old - plain_new))
@@ -194,7 +211,7 @@ def update_persistent(path: Path, memory: ox.Store, names: list[str], manifest: 
         disk.update(" ;\n".join(operations))
     disk.flush()
     del disk
-    write_manifest(path, manifest, memory)
+    write_manifest(path, manifest, memory if DERIVED_GRAPH in names else None)
 
 
 def blank_lines(lines: list[bytes]) -> list[bytes]:

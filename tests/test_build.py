@@ -111,6 +111,17 @@ def test_the_release_writes_the_canonical_form():
         assert written == set(WRITTEN.values()), fmt
 
 
+def test_the_release_files_are_written_one_by_one_as_serialize_makes_them(mini_store, tmp_path):
+    """write_release_files streams (N-Quads graph by graph, the rest parsed from files) and
+    leaves only the release files; each holds the bytes that `kgtool export` writes."""
+    from kgtool.export import RELEASE_FILES, write_release_files
+
+    write_release_files(mini_store, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(RELEASE_FILES.values())
+    for fmt, name in RELEASE_FILES.items():
+        assert (tmp_path / name).read_bytes() == serialize(mini_store, fmt), fmt
+
+
 def test_a_built_release_and_store_hold_the_canonical_duration(mini_copy, tmp_path):
     path = mini_copy / "sources" / "example-order.ttl"
     text = path.read_text(encoding="utf-8")

@@ -44,8 +44,13 @@ def test_persistent_store_is_reused_and_replaced_whole(mini_sources, tmp_path):
     del first
     assert triples_per_graph(open_existing(path)) == expected
     # a load that fails while writing the new directory leaves the previous store as it was
-    with pytest.raises(SyntaxError):
-        store_module.replace_persistent(path, b"<broken")
+
+    def failing():
+        yield from mini_sources.store
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store_module.replace_persistent(path, failing())
     assert triples_per_graph(open_existing(path)) == expected
     assert [p.name for p in tmp_path.iterdir()] == ["store"]
 
