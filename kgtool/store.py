@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .errors import KgtoolError
-from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, Project
+from .namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH, Project, compact
 
 if TYPE_CHECKING:
     from .sources import Sources
@@ -297,3 +297,17 @@ def project_store(project: Project, path: Path | None = None) -> ox.Store:
     sources = load_sources(project)
     add_derived_graph(sources)
     return load(sources)
+
+
+def term_text(term, quoted: bool = False) -> str:
+    """A store's term as a person reads it: an IRI compacted, a blank node by its label, a
+    literal by its text (in quotes where `quoted`, as reports show values); "" for none."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"' if quoted else term.value
+    return str(term)

@@ -1,4 +1,3 @@
-import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 
 from kgtool.derive import add_derived_graph
 from kgtool.namespaces import ONTOLOGY_GRAPH, Project

@@ -27,6 +27,7 @@ from ..derive import SPARQL, sparql
 from ..errors import KgtoolError
 from ..namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS, SH, compact
 from ..sources import Sources
+from ..store import term_text
 
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 STORE_CHECKS = ("disjoint-classes-violation.rq", "dangling-reference-violation.rq", "undeclared-term-violation.rq",
@@ -86,14 +87,8 @@ class Report:
 def show(term) -> str:
     """A term as a reader wants it in a report: compact IRI, quoted literal. Takes the
     store's terms and the shapes graph's rdflib terms alike."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return compact(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        return f'"{term.value}"'
+    if term is None or isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return term_text(term, quoted=True)
     kind = type(term).__name__  # rdflib, without importing it here
     if kind == "URIRef":
         return compact(str(term))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..export import turtle
-from ..namespaces import compact
+from ..store import term_text
 from .text import TOKEN
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
@@ -132,7 +132,7 @@ def write_answer(answer: Answer, fmt: str) -> bytes:
     if fmt == "table":
         if answer.boolean is not None:
             return f"{'true' if answer.boolean else 'false'}\n".encode()
-        rows = [[display(term) for term in row] for row in answer.rows]
+        rows = [[term_text(term) for term in row] for row in answer.rows]
         return table(answer.variables, rows).encode("utf-8")
     if answer.boolean is not None:
         results = ox.parse_query_results("true" if answer.boolean else "false", format=ox.QueryResultsFormat.TSV)
@@ -142,19 +142,6 @@ def write_answer(answer: Answer, fmt: str) -> bytes:
         results = ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV)
     data = results.serialize(format=RESULT_FORMATS[fmt])
     return data if data.endswith(b"\n") else data + b"\n"
-
-
-def display(term) -> str:
-    """A cell of the table: IRIs compacted, literals as their text."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return compact(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        return term.value
-    return str(term)
 
 
 def width(text: str) -> int:
