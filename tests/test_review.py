@@ -12,10 +12,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kgtool.link.review import (COLUMNS, Accepted, LinkError, links_turtle, open_project_store, our_iri,
+from kgtool.link.review import (COLUMNS, Accepted, LinkError, links_turtle, our_iri,
                                 ranked_candidates, read_review, review_text, unlinked_entities)
 from kgtool.link.wikidata import WD
 from kgtool.namespaces import BPO_IRI, Project
+from kgtool.store import project_store
 
 from conftest import BP, REPO
 
@@ -37,7 +38,7 @@ class LocalWikidata:
 
 @pytest.fixture(scope="module")
 def entities():
-    return unlinked_entities(open_project_store(Project.at(REPO, FIXTURE / "data")))
+    return unlinked_entities(project_store(Project.at(REPO, FIXTURE / "data")))
 
 
 def test_proposed_bodies_are_not_offered_for_linking(real_store):
