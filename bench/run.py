@@ -176,10 +176,13 @@ def kgtool_load_available() -> bool:
 
 
 def oxigraph_server(location: Path):
-    """Start `oxigraph serve` on a free port; return the process and its base URL."""
+    """Start `oxigraph serve` on a free port, its default graph the union of its named graphs
+    as docs/stores.md says (`kgtool load` refuses a store set up otherwise); return the
+    process and its base URL."""
     port = free_port()
     binary = shutil.which("oxigraph") or str(Path(PYTHON).parent / "oxigraph")
-    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -447,8 +450,11 @@ def query_table(result: dict) -> list[str]:
             return "error"
         return f"{r['seconds'] * 1000:.1f} ms" if r["seconds"] < 1 else f"{r['seconds']:.2f} s"
 
+    notes = []
     for name in sorted(kg):
         k, same_r, mem_r, r = kg[name], same.get(name, {}), mem.get(name, {}), rd.get(name)
+        notes += error_notes(f"`{name}`", {"on kgtool": k, "on raw pyoxigraph (same dir)": same_r,
+                                           "on raw pyoxigraph (in memory)": mem_r, "on rdflib": r})
         if r is None:
             rdflib_cell, rdflib_ratio = ("not run" if "rdflib" not in q else "failed"), "–"
         elif r.get("budget"):
@@ -469,12 +475,20 @@ def query_table(result: dict) -> list[str]:
         total = [sum(e[n]["seconds"] for n in done) for e in (kg, same, mem)]
         lines.append(f"| **all queries** ({len(done)} that finished) | | {total[0] * 1000:.1f} ms | {total[1] * 1000:.1f} ms | "
                      f"{ratio(total[0], total[1])} | {total[2] * 1000:.1f} ms | | |")
-    return lines
+    return lines + notes
+
+
+def error_notes(where: str, steps: dict[str, dict | None]) -> list[str]:
+    """A line for each step that failed, with the last line it wrote to stderr (its cell
+    in the table says only "error")."""
+    return [f"\n{where}, {name} failed: {step['error'].strip().splitlines()[-1]}"
+            for name, step in steps.items() if step and "error" in step]
 
 
 def remote_table(results: list[dict]) -> list[str]:
     lines = ["| size | `oxigraph load` (bulk loader) | `kgtool load` into `oxigraph serve` | ratio of rates |",
              "| --- | --- | --- | --- |"]
+    notes = []
     for r in results:
         remote = r.get("remote_load")
         if remote is None:
@@ -489,7 +503,8 @@ def remote_table(results: list[dict]) -> list[str]:
             cells.append(f"{seconds(step)} ({rate:,.0f} triples/s)" if rate else seconds(step))
         lines.append(f"| {r['size']} | {cells[0]} | {cells[1]} | "
                      f"{ratio(ours.get('triples_per_second'), bulk.get('triples_per_second'))} |")
-    return lines
+        notes += error_notes(f"At {r['size']}", {"`oxigraph load`": bulk, "`kgtool load`": ours})
+    return lines + notes
 
 
 def markdown(report: dict) -> str:
@@ -513,6 +528,8 @@ def markdown(report: dict) -> str:
             notes.append(f"Jena SHACL: {jena['results']} result(s)")
         if notes:
             lines.append(f"\nAt {r['size']}: " + "; ".join(notes) + " (0 expected: the generated data is valid).")
+        lines += error_notes(f"At {r['size']}", {"`kgtool build`": r.get("build"),
+                                                 "the rebuild": r.get("rebuild_one_source"), "the plain way": r.get("plain")})
     lines += ["", "## Saved queries", ""]
     for r in report["results"]:
         lines += query_table(r | {"cap": report["cap"]}) + [""]
