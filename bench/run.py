@@ -509,7 +509,7 @@ def remote_table(results: list[dict]) -> list[str]:
 
 def markdown(report: dict) -> str:
     m = report["machine"]
-    lines = [f"# kgtool benchmark", "",
+    lines = ["# kgtool benchmark", "",
              f"Run {report['started']} with `{report['command']}` ({report['wall_seconds'] / 60:.1f} min).",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['system']}, Python {m['python']}, "
              f"{m['java'] or 'no Java'}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) +
