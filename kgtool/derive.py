@@ -22,7 +22,7 @@ Everything is computed in the one store: the closures are CONSTRUCT queries
 by SELECT queries and counted here, because calendar arithmetic with the reason a deadline
 cannot be computed is plain Python. A derived triple that another graph states is then
 removed (derive-restated.ru). The derived graph is recomputed whole each time: it is a
-function of the other graphs, and at 100k triples that takes a fraction of a second.
+function of the other graphs, and a cheap one (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def load(sources: "Sources", path: Path | None = None, manifest: dict | None = N
     the derive step, stable_blank_nodes); with a directory, the same graphs are also written
     there as a persistent store. The store returned is the in-memory one either
     way: the release files are serialized from it several times over, which is several
-    times faster than reading them back from disk (149 s against about 40 s at 1M triples)."""
+    times faster than reading them back from disk (docs/performance.md)."""
     if path is not None:
         replace_persistent(Path(path), sources.store, manifest, sources.store)
     return sources.store

@@ -1,6 +1,7 @@
 """SHACL validation compiled to SPARQL and run set-at-a-time on pyoxigraph.
 
-pyshacl checks one focus node at a time in Python, which takes minutes at 100k triples.
+pyshacl checks one focus node at a time in Python, which grows slow with the graph
+(docs/performance.md).
 This module turns each constraint of each shape into one SPARQL query over the union of
 all graphs (the ontology included, as pyshacl sees it with `ont_graph`), so the store does
 the joins. It gives the results pyshacl gives, with the same focus node, path, value,
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 
 
@@ -217,7 +218,7 @@ class Engine:
     def shapes_with_targets(self) -> set:
         targets = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
         shapes = {s for t in targets for s in self.g.subjects(t, None)}
-        if any((s, RDF.type, RDFS.Class) in self.g or (s, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in self.g
+        if any((s, RDF.type, RDFS.Class) in self.g or (s, RDF.type, OWL.Class) in self.g
                for s in self.g.subjects(RDF.type, SH.NodeShape)):
             raise Unsupported("implicit class targets")
         return shapes
