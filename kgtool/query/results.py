@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -75,16 +74,67 @@ class Row:
         return Row, (self.names, self.terms)
 
 
-@dataclass
 class Answer:
     """An answer as read by `read_answer`: a boolean (ASK), solutions (SELECT) or triples
-    (CONSTRUCT, DESCRIBE), and whether rows were left out at the cap."""
+    (CONSTRUCT, DESCRIBE), and whether rows were left out at the cap. `read_answer` keeps
+    solutions as the SPARQL TSV that pyoxigraph wrote (`tsv`: bytes, cheap to send back
+    from a worker) and reads them into Rows only when `rows` is asked for (a table, a
+    page); while no one has set `rows`, `write_answer` writes every results format from
+    that TSV, with no Python work per row."""
 
-    boolean: bool | None = None
-    variables: list[str] = field(default_factory=list)
-    rows: list = field(default_factory=list)   # Rows or triples
-    graph: bool = False
-    truncated: bool = False
+    def __init__(self, boolean: bool | None = None, variables: list[str] | None = None, rows: list | None = None,
+                 graph: bool = False, truncated: bool = False, tsv: bytes | None = None):
+        self.boolean, self.variables, self.graph, self.truncated = boolean, variables or [], graph, truncated
+        self.tsv, self.kept = tsv, rows
+
+    @property
+    def rows(self) -> list:
+        """Rows or triples."""
+        if self.kept is None:
+            names = {name: i for i, name in enumerate(self.variables)}
+            solutions = ox.parse_query_results(self.tsv, format=ox.QueryResultsFormat.TSV) if self.tsv else []
+            self.kept = [Row(names, tuple(solution)) for solution in solutions]
+        return self.kept
+
+    @rows.setter
+    def rows(self, rows: list) -> None:
+        self.kept, self.tsv = rows, None
+
+
+class Enough(Exception):
+    """Raised into pyoxigraph's serializer by FirstLines once it has all it keeps."""
+
+
+class FirstLines:
+    """A binary file for pyoxigraph's serializer that keeps the first `count` lines written
+    to it, stops the writing at the first byte past them (noting in `cut` that there was
+    more), and raises TimeoutError past `deadline` (pyoxigraph evaluates as it writes, a
+    few kilobytes at a time)."""
+
+    def __init__(self, count: int, deadline: float | None):
+        self.left, self.deadline, self.parts, self.cut = count, deadline, [], False
+
+    def write(self, data) -> int:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimeoutError
+        data = bytes(data)
+        lines = data.count(b"\n")
+        if lines < self.left:
+            self.left -= lines
+            self.parts.append(data)
+            return len(data)
+        end = -1
+        for _ in range(self.left):  # to the newline that ends the last line kept
+            end = data.index(b"\n", end + 1)
+        self.left = 0
+        self.parts.append(data[:end + 1])
+        if end + 1 < len(data):
+            self.cut = True
+            raise Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def read_answer(results, max_rows: int, concatenated: set[str] = frozenset(),
@@ -92,25 +142,39 @@ def read_answer(results, max_rows: int, concatenated: set[str] = frozenset(),
     """The one way an answer is read, for the CLI, the endpoint and the pages: at most
     `max_rows` rows (one more is read, to know that there were more; no more, so a huge
     answer is never held), the parts of the `concatenated` columns sorted (`sorted_parts`),
-    as plain terms that a worker process can send back. Past `deadline` (a
-    time.monotonic() value) it raises TimeoutError: pyoxigraph evaluates as it is read."""
+    as plain terms or bytes that a worker process can send back. Past `deadline` (a
+    time.monotonic() value) it raises TimeoutError. Solutions are written by pyoxigraph as
+    SPARQL TSV (one line each: terms in N-Triples syntax, which escapes tabs and line
+    breaks); only the cells of the concatenated columns are rewritten here, line by line."""
     if isinstance(results, ox.QueryBoolean):
         return Answer(boolean=bool(results))
-    graph = isinstance(results, ox.QueryTriples)
-    answer = Answer(graph=graph, variables=[] if graph else [v.value for v in results.variables])
-    names = {name: i for i, name in enumerate(answer.variables)}
-    for item in results:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError
-        if len(answer.rows) == max_rows:
-            answer.truncated = True
-            break
-        if graph:
-            answer.rows.append(item)
-        else:
-            terms = in_order(answer.variables, item, concatenated) if concatenated else item
-            answer.rows.append(Row(names, tuple(terms)))
-    return answer
+    if isinstance(results, ox.QueryTriples):
+        answer = Answer(graph=True, rows=[])
+        for triple in results:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError
+            if len(answer.rows) == max_rows:
+                answer.truncated = True
+                break
+            answer.rows.append(triple)
+        return answer
+    first = FirstLines(max_rows + 1, deadline)  # the header line, then one line a solution
+    try:
+        results.serialize(first, format=ox.QueryResultsFormat.TSV)
+    except Enough:
+        pass
+    tsv = b"".join(first.parts)
+    variables = [v.value for v in results.variables]
+    columns = [i for i, name in enumerate(variables) if name in concatenated]
+    if columns:
+        lines = tsv.split(b"\n")
+        for n, solution in enumerate(ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV), start=1):
+            cells = lines[n].split(b"\t")
+            for i in columns:
+                cells[i] = tsv_term(sorted_parts(solution[i])).encode()
+            lines[n] = b"\t".join(cells)
+        tsv = b"\n".join(lines)
+    return Answer(variables=variables, truncated=first.cut, tsv=tsv)
 
 
 def tsv_term(term) -> str:
@@ -125,8 +189,9 @@ def tsv_term(term) -> str:
 
 def write_answer(answer: Answer, fmt: str) -> bytes:
     """The one way an answer is written: `table` for a terminal, or a SPARQL results format
-    (FORMATS) written by pyoxigraph from the kept rows (read back from SPARQL TSV, whose
-    terms are in N-Triples syntax, so nothing is lost); triples as Turtle (export.turtle)."""
+    (FORMATS) written by pyoxigraph from the kept solutions in SPARQL TSV (read_answer's, or
+    made from `rows` when they were set; its terms are in N-Triples syntax, so nothing is
+    lost); triples as Turtle (export.turtle)."""
     if answer.graph:
         return turtle(answer.rows)
     if fmt == "table":
@@ -135,12 +200,14 @@ def write_answer(answer: Answer, fmt: str) -> bytes:
         rows = [[term_text(term) for term in row] for row in answer.rows]
         return table(answer.variables, rows).encode("utf-8")
     if answer.boolean is not None:
-        results = ox.parse_query_results("true" if answer.boolean else "false", format=ox.QueryResultsFormat.TSV)
+        tsv = b"true" if answer.boolean else b"false"
+    elif answer.tsv is not None:
+        tsv = answer.tsv
     else:
         lines = ["\t".join(f"?{name}" for name in answer.variables)]
         lines += ["\t".join(tsv_term(term) for term in row) for row in answer.rows]
-        results = ox.parse_query_results("\n".join(lines) + "\n", format=ox.QueryResultsFormat.TSV)
-    data = results.serialize(format=RESULT_FORMATS[fmt])
+        tsv = ("\n".join(lines) + "\n").encode()
+    data = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
     return data if data.endswith(b"\n") else data + b"\n"
 
 
