@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -26,12 +27,13 @@ RESULT_FORMATS = {
 CONCATENATION = re.compile(r'GROUP_CONCAT\s*\([^;]*;\s*separator\s*=\s*" \| "\s*\).*?\bAS\s+\?(\w+)', re.I | re.S)
 
 
-def concatenated_columns(text: str) -> set[str]:
+@lru_cache(maxsize=128)
+def concatenated_columns(text: str) -> frozenset[str]:
     """The columns that a query makes with `GROUP_CONCAT(...; separator=" | ")`, read from
     its text (comments skipped). Only these are sorted by `sorted_parts`: a plain literal
     may hold " | " (a title in data/ does), and the header needs no line for it."""
     code = "".join(m.group() for m in TOKEN.finditer(text) if m.lastgroup != "comment")
-    return set(CONCATENATION.findall(code))
+    return frozenset(CONCATENATION.findall(code))
 
 
 def sorted_parts(term):

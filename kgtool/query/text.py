@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -89,8 +90,11 @@ class Service:
     group: tuple[int, int]  # just inside the braces of its group
 
 
-def significant_tokens(text: str) -> list[re.Match]:
-    return [m for m in TOKEN.finditer(text) if m.lastgroup != "comment" and not m.group().isspace()]
+@lru_cache(maxsize=128)
+def significant_tokens(text: str) -> tuple[re.Match, ...]:
+    """The query's tokens past comments and spaces; kept for the texts last asked about, as
+    one run reads them several times (the SERVICE checks) and a server the same few often."""
+    return tuple(m for m in TOKEN.finditer(text) if m.lastgroup != "comment" and not m.group().isspace())
 
 
 def services(text: str) -> list[Service]:
